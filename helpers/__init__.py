@@ -1,0 +1,1 @@
+"""Cross-cutting helpers: logging with secret redaction, config loading, UTC time, Decimal."""

@@ -1,0 +1,1 @@
+"""Sub-command groups of ``perpdex``; each module exposes ``app: typer.Typer``."""

@@ -1,0 +1,12 @@
+"""`perpdex funding`: Funding rates across venues: scan for cross-venue spreads, serve the API and dashboard."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="Funding rates across venues: scan for cross-venue spreads, serve the API and dashboard.", no_args_is_help=True)
+
+
+@app.callback()
+def callback() -> None:
+    """Funding rates across venues: scan for cross-venue spreads, serve the API and dashboard."""
