@@ -23,12 +23,27 @@ from typing import Self
 
 from exchange_clients.common.events import EventStream
 from exchange_clients.common.precision import (
-    check_min_notional, round_price, round_significant, validate_number, validate_order,
+    check_min_notional,
+    round_price,
+    round_significant,
+    validate_number,
+    validate_order,
 )
 from exchange_clients.errors import InvalidOrderError, MarketNotFoundError, OrderNotFoundError
 from exchange_clients.models import (
-    BBO, AccountPnL, Fill, FundingPayment, LeverageInfo, MarketInfo, OrderBookSnapshot,
-    OrderInfo, OrderResult, OrderType, PositionSnapshot, Side, TimeInForce,
+    BBO,
+    AccountPnL,
+    Fill,
+    FundingPayment,
+    LeverageInfo,
+    MarketInfo,
+    OrderBookSnapshot,
+    OrderInfo,
+    OrderResult,
+    OrderType,
+    PositionSnapshot,
+    Side,
+    TimeInForce,
 )
 from helpers.unified_logger import register_secret
 from helpers.venue_config import VenueConfig
@@ -45,8 +60,16 @@ class OrderRequest:
     looked up by if the submission's outcome is unknown.
     """
 
-    __slots__ = ("market", "side", "quantity", "price", "order_type", "time_in_force",
-                 "reduce_only", "client_order_id")
+    __slots__ = (
+        "client_order_id",
+        "market",
+        "order_type",
+        "price",
+        "quantity",
+        "reduce_only",
+        "side",
+        "time_in_force",
+    )
 
     def __init__(self, market: MarketInfo, side: Side, quantity: Decimal, price: Decimal | None,
                  order_type: OrderType, time_in_force: TimeInForce, reduce_only: bool,

@@ -160,9 +160,11 @@ class OrderBookSnapshot(BaseModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> OrderBookSnapshot:
-        if any(a.price <= b.price for a, b in zip(self.bids[1:], self.bids, strict=False)):
+        if any(lower.price >= higher.price
+               for higher, lower in zip(self.bids, self.bids[1:], strict=False)):
             raise ValueError("bids must be strictly descending")
-        if any(a.price <= b.price for a, b in zip(self.asks, self.asks[1:], strict=False)):
+        if any(higher.price <= lower.price
+               for lower, higher in zip(self.asks, self.asks[1:], strict=False)):
             raise ValueError("asks must be strictly ascending")
         return self
 

@@ -130,19 +130,22 @@ def create_client(venue: str, config: VenueConfig | Mapping[str, Any]) -> BaseEx
     """A trading client for ``venue``. Not connected: ``await client.connect()`` or use
     ``async with``. Raises ``ConfigurationError`` for an unknown venue, a missing extra or an
     invalid config (message names the field, never its value)."""
+    validated = _coerce(venue, config, public=False)
     cls = _load(venue, "client")
-    return cls(_coerce(venue, config, public=False))  # type: ignore[no-any-return]
+    return cls(validated)  # type: ignore[no-any-return]
 
 
 def create_funding_adapter(venue: str, config: VenueConfig | Mapping[str, Any] | None = None
                            ) -> BaseFundingAdapter:
     """A credential-free funding adapter; ``config`` may carry only URLs/timeouts."""
+    validated = _coerce(venue, config, public=True)
     cls = _load(venue, "funding_adapter")
-    return cls(_coerce(venue, config, public=True))  # type: ignore[no-any-return]
+    return cls(validated)  # type: ignore[no-any-return]
 
 
 def create_websocket_manager(venue: str, config: VenueConfig | Mapping[str, Any] | None = None
                              ) -> BaseWebSocketManager:
     """A standalone public market-data manager for ``venue``."""
+    validated = _coerce(venue, config, public=True)
     cls = _load(venue, "websocket")
-    return cls(_coerce(venue, config, public=True))  # type: ignore[no-any-return]
+    return cls(validated)  # type: ignore[no-any-return]

@@ -25,6 +25,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+from rich.logging import RichHandler
+
 __all__ = [
     "get_logger", "setup_logging", "redact", "register_secret", "RedactingFilter",
     "JsonLinesFormatter", "REDACTED",
@@ -38,7 +41,7 @@ _PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(
         r"""(?ix)
         (?P<key>["']?(?:[\w-]*(?:secret|private[_-]?key|priv[_-]?key|api[_-]?key|password|passphrase
-        |mnemonic|seed|jwt|token|authorization|signature|x-signature|x-api-key|bearer|sig))["']?
+        |mnemonic|seed|jwt|token|authorization|signature|x-signature|x-api-key|bearer|sig)[\w-]*)["']?
         \s*(?:=|:)\s*)
         (?P<quote>["']?)(?P<val>(?:Bearer\s+)?[^\s"',&}\]]{6,})
         """
@@ -106,7 +109,7 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception as exc:  # a bad format string must not lose the record
+        except Exception as exc:  # noqa: BLE001 — a bad format string must not lose the record
             message = f"{record.msg!r} (format error: {exc})"
         record.msg = redact(message)
         record.args = None
@@ -151,13 +154,22 @@ class _ContextAdapter(logging.LoggerAdapter):  # type: ignore[type-arg]
                 text = text % args
             except (TypeError, ValueError):
                 text = f"{text} {args!r}"
-        msg, kwargs = self.process(redact(text), kwargs)
-        kwargs["extra"] = _redact_value(kwargs["extra"])
+        exc_info = kwargs.pop("exc_info", None)
+        if exc_info:
+            # format the traceback here so that no handler ever formats it unredacted
+            if exc_info is True:
+                exc_info = sys.exc_info()
+            elif isinstance(exc_info, BaseException):
+                exc_info = (type(exc_info), exc_info, exc_info.__traceback__)
+            if exc_info[0] is not None:
+                text = f"{text}\n{logging.Formatter().formatException(exc_info)}"
+        context: dict[str, Any] = dict(self.extra or {})
+        context.update(kwargs.pop("extra", None) or {})
         kwargs.setdefault("stacklevel", 2)
-        self.logger.log(level, msg, **kwargs)
+        self.logger.log(level, redact(text), extra=_redact_value(context), **kwargs)
 
     def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, MutableMapping[str, Any]]:
-        extra = dict(self.extra or {})
+        extra: dict[str, Any] = dict(self.extra or {})
         extra.update(kwargs.get("extra") or {})
         kwargs["extra"] = extra
         return msg, kwargs
@@ -188,22 +200,14 @@ def setup_logging(level: str | int = "INFO", *, json_path: str | Path | None = N
     root = logging.getLogger("perpdex")
     root.setLevel(level)
     root.propagate = False
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-        handler.close()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+        old.close()
     redactor = RedactingFilter()
     if console:
-        handler: logging.Handler
-        try:
-            from rich.console import Console
-            from rich.logging import RichHandler
-
-            handler = RichHandler(console=Console(file=stream or sys.stderr), show_path=False,
-                                  rich_tracebacks=False, markup=False)
-            handler.setFormatter(_ContextConsoleFormatter())
-        except ImportError:  # rich is a core dependency; fallback keeps logging usable
-            handler = logging.StreamHandler(stream or sys.stderr)
-            handler.setFormatter(_ContextConsoleFormatter())
+        handler = RichHandler(console=Console(file=stream or sys.stderr), show_path=False,
+                              rich_tracebacks=False, markup=False)
+        handler.setFormatter(_ContextConsoleFormatter())
         handler.addFilter(redactor)
         root.addHandler(handler)
     if json_path is not None:

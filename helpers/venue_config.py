@@ -18,7 +18,15 @@ import re
 from enum import StrEnum
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 __all__ = [
     "Environment", "RateLimitTier", "VenueConfig", "LighterConfig", "ParadexConfig",
@@ -29,6 +37,9 @@ __all__ = [
 
 _HEX = re.compile(r"^(0x)?[0-9a-fA-F]+$")
 _ETH_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+_API_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
+_SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+_STARK_ORDER = 0x0800000000000010FFFFFFFFFFFFFFFFB781126DCAE7B2321E66A241ADC64D2F
 
 
 class Environment(StrEnum):
@@ -44,7 +55,10 @@ class RateLimitTier(StrEnum):
 class VenueConfig(BaseModel):
     """Endpoints, timeouts and rate-limit tier of one venue; no credentials."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    # hide_input_in_errors: a ValidationError's str() would otherwise echo the offending value,
+    # and for a model-level error the whole input mapping, secrets included.
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True,
+                              hide_input_in_errors=True)
 
     venue: ClassVar[str] = ""
     #: environment -> (rest base url, ws url); filled by each venue subclass
@@ -116,6 +130,30 @@ def _check_address(value: str | None, field: str) -> str | None:
     return value
 
 
+def _check_secp256k1(secret: SecretStr | None, field: str) -> SecretStr | None:
+    """A secp256k1 private key must be a scalar in [1, n-1]; 32 bytes of hex is not enough."""
+    if secret is not None:
+        raw = secret.get_secret_value()
+        _check_hex(raw, nbytes=32, field=field)
+        if not 0 < int(raw.removeprefix("0x"), 16) < _SECP256K1_ORDER:
+            raise ValueError(f"{field} is not a valid secp256k1 private key (out of range)")
+    return secret
+
+
+def _check_derives_address(secret: SecretStr | None, address: str | None, *, key_field: str,
+                           address_field: str) -> None:
+    """The EVM address of ``secret`` must be ``address`` (catches a key pasted for the wrong
+    wallet, which would otherwise fail only at the first signed request)."""
+    if secret is None or address is None:
+        return
+    from eth_account import Account  # deferred: eth-account takes ~0.4 s to import
+
+    derived = Account.from_key(secret.get_secret_value()).address
+    if derived.lower() != address.lower():
+        raise ValueError(f"{key_field} does not derive {address_field} (it belongs to another "
+                         "address)")
+
+
 class LighterPublicConfig(VenueConfig):
     """Lighter endpoints only: enough for public data."""
 
@@ -177,7 +215,7 @@ class ParadexConfig(ParadexPublicConfig):
     @field_validator("l1_private_key")
     @classmethod
     def _l1(cls, v: SecretStr | None) -> SecretStr | None:
-        return _check_secret_hex(v, nbytes=32, field="l1_private_key")
+        return _check_secp256k1(v, "l1_private_key")
 
     @field_validator("l2_private_key")
     @classmethod
@@ -186,12 +224,16 @@ class ParadexConfig(ParadexPublicConfig):
             raw = v.get_secret_value()
             if not _HEX.match(raw) or not 1 <= len(raw.removeprefix("0x")) <= 64:
                 raise ValueError("l2_private_key must be a Stark private key in hex (≤ 32 bytes)")
+            if not 0 < int(raw.removeprefix("0x"), 16) < _STARK_ORDER:
+                raise ValueError("l2_private_key is not a valid Stark private key (out of range)")
         return v
 
     @model_validator(mode="after")
     def _one_key(self) -> ParadexConfig:
         if self.l1_private_key is None and self.l2_private_key is None:
             raise ValueError("one of l1_private_key or l2_private_key is required")
+        _check_derives_address(self.l1_private_key, self.l1_address, key_field="l1_private_key",
+                               address_field="l1_address")
         return self
 
 
@@ -218,13 +260,20 @@ class AsterConfig(AsterPublicConfig):
 
     @field_validator("user", "signer")
     @classmethod
-    def _addr(cls, v: str | None) -> str | None:
-        return _check_address(v, "user/signer")
+    def _addr(cls, v: str | None, info: ValidationInfo) -> str | None:
+        return _check_address(v, info.field_name or "address")
 
     @field_validator("signer_private_key")
     @classmethod
     def _pk(cls, v: SecretStr | None) -> SecretStr | None:
-        return _check_secret_hex(v, nbytes=32, field="signer_private_key")
+        return _check_secp256k1(v, "signer_private_key")
+
+    @field_validator("api_key", "secret_key")
+    @classmethod
+    def _v1_token(cls, v: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if v is not None and not _API_TOKEN.match(v.get_secret_value()):
+            raise ValueError(f"{info.field_name} must be 16-256 letters, digits, '-' or '_'")
+        return v
 
     @model_validator(mode="after")
     def _complete(self) -> AsterConfig:
@@ -234,6 +283,8 @@ class AsterConfig(AsterPublicConfig):
             missing = [n for n in ("api_key", "secret_key") if getattr(self, n) is None]
         if missing:
             raise ValueError(f"auth {self.auth} requires {', '.join(missing)}")
+        _check_derives_address(self.signer_private_key, self.signer, key_field="signer_private_key",
+                               address_field="signer")
         return self
 
 
@@ -265,14 +316,28 @@ class BackpackConfig(BackpackPublicConfig):
         _check_b64_32(v.get_secret_value(), "secret_key")
         return v
 
+    @model_validator(mode="after")
+    def _pair(self) -> BackpackConfig:
+        """The secret key is the ED25519 seed; its public key must be ``public_key``."""
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-def _check_b64_32(value: str, field: str) -> None:
+        seed = _check_b64_32(self.secret_key.get_secret_value(), "secret_key")
+        derived = Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(
+            Encoding.Raw, PublicFormat.Raw)
+        if derived != base64.b64decode(self.public_key):
+            raise ValueError("secret_key does not derive public_key (they are not one key pair)")
+        return self
+
+
+def _check_b64_32(value: str, field: str) -> bytes:
     try:
         raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
         raise ValueError(f"{field} must be base64") from None
     if len(raw) != 32:
         raise ValueError(f"{field} must decode to 32 bytes (ED25519), got {len(raw)}")
+    return raw
 
 
 class HyperliquidPublicConfig(VenueConfig):
@@ -307,7 +372,7 @@ class HyperliquidConfig(HyperliquidPublicConfig):
     @field_validator("agent_private_key")
     @classmethod
     def _pk(cls, v: SecretStr) -> SecretStr:
-        _check_secret_hex(v, nbytes=32, field="agent_private_key")
+        _check_secp256k1(v, "agent_private_key")
         return v
 
 

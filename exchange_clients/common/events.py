@@ -109,7 +109,7 @@ class EventStream:
                 continue
             try:
                 result = callback(event)
-            except Exception:
+            except Exception:  # noqa: BLE001 — a consumer bug must not stop the feed
                 self.callback_errors += 1
                 self._log.exception("event callback %r failed on %s event", callback, event.kind)
                 continue

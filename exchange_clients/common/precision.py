@@ -39,8 +39,10 @@ def round_to_increment(value: Decimal, increment: Decimal, rounding: str) -> Dec
     if increment <= 0:
         raise ValueError("increment must be positive")
     units = (value / increment).to_integral_value(rounding=rounding)
-    return (units * increment).quantize(increment) if increment.as_tuple().exponent < 0 \
-        else units * increment  # type: ignore[operator]
+    exponent = increment.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < 0:
+        return (units * increment).quantize(increment)
+    return units * increment
 
 
 def round_price(price: Decimal, tick: Decimal, side: Side, *, passive: bool = True) -> Decimal:

@@ -31,7 +31,7 @@ def list_benchmarks() -> None:
 
 
 @app.command("run")
-def run_benchmark(name: str, args: list[str] = typer.Argument(None)) -> None:  # noqa: B008
+def run_benchmark(name: str, args: list[str] = typer.Argument(None)) -> None:
     """Run one benchmark by name (e.g. ``order_book``), passing extra arguments through."""
     path = BENCH_DIR / f"bench_{name}.py"
     if not path.is_file():

@@ -1,10 +1,10 @@
-"""`perpdex funding`: Funding rates across venues: scan for cross-venue spreads, serve the API and dashboard."""
+"""Funding rates across venues: scan for cross-venue spreads, serve the API and dashboard."""
 
 from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="Funding rates across venues: scan for cross-venue spreads, serve the API and dashboard.", no_args_is_help=True)
+app = typer.Typer(help=__doc__, no_args_is_help=True)
 
 
 @app.callback()
