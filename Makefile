@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml $(wildcard compat/*/pyproject.toml) $(wildcard compat/*
 	@# paradex-py pins starknet-crypto-py<0.3 (Rust, no wheel beyond CPython 3.10): on 3.11+
 	@# our pure-Python drop-in satisfies the pin first (docs/venues/paradex.md).
 	@if [ -d compat/starknet-crypto-py ] && $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then \
-		$(PIP) install --quiet ./compat/starknet-crypto-py; fi
+		$(PIP) install --quiet './compat/starknet-crypto-py[gmpy]'; fi
 	$(PIP) install --quiet -e '.[all,dev]'
 	@touch $(STAMP)
 
