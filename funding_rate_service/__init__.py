@@ -1,0 +1,1 @@
+"""Funding-rate service: collection, cross-venue opportunity ranking, HTTP API and dashboard."""

@@ -1,0 +1,1 @@
+"""Trading strategies built on the exchange-client contract (funding arbitrage, grid)."""
