@@ -50,6 +50,8 @@ class Environment(StrEnum):
 class RateLimitTier(StrEnum):
     STANDARD = "standard"
     PREMIUM = "premium"
+    #: no client-side limiting; for the simulator and benchmarks (the venue still answers 429)
+    UNLIMITED = "unlimited"
 
 
 class VenueConfig(BaseModel):

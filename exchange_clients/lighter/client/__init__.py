@@ -1,0 +1,1 @@
+"""Lighter trading client (``LighterClient``) and its managers."""

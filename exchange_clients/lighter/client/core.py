@@ -1,0 +1,271 @@
+"""``LighterClient``: the Lighter implementation of ``BaseExchangeClient``.
+
+Thin by design: it owns the lifecycle (SDK signer, REST transport, WebSocket, caches) and
+delegates every method to a manager with one responsibility.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from lighter import SignerClient
+
+from exchange_clients.base_client import BaseExchangeClient, OrderRequest
+from exchange_clients.common.ids import TimeOrderedIntIds
+from exchange_clients.common.markets import MarketCatalog
+from exchange_clients.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    ExchangeError,
+    InvalidOrderError,
+    NetworkError,
+)
+from exchange_clients.lighter.client.managers.account_manager import AccountManager
+from exchange_clients.lighter.client.managers.market_data import MarketDataManager
+from exchange_clients.lighter.client.managers.order_manager import OrderManager, TxSender
+from exchange_clients.lighter.client.managers.position_manager import PositionManager
+from exchange_clients.lighter.client.managers.websocket_handlers import (
+    OrderTracker,
+    PrivateFrameHandler,
+)
+from exchange_clients.lighter.client.utils.caching import AuthTokenCache, LighterMarket
+from exchange_clients.lighter.client.utils.converters import market_entry
+from exchange_clients.lighter.client.utils.transport import LighterTransport
+from exchange_clients.lighter.websocket.connection import PrivateChannels
+from exchange_clients.lighter.websocket.manager import LighterWebSocketManager
+from exchange_clients.models import (
+    BBO,
+    AccountPnL,
+    ConnectionEvent,
+    Fill,
+    FundingPayment,
+    LeverageInfo,
+    MarketInfo,
+    OrderBookSnapshot,
+    OrderInfo,
+    OrderResult,
+    OrderUpdateEvent,
+    PositionSnapshot,
+)
+from helpers.unified_logger import get_logger
+from helpers.venue_config import LighterConfig
+
+__all__ = ["LighterClient"]
+
+VENUE = "lighter"
+
+
+class LighterClient(BaseExchangeClient):
+    config: LighterConfig
+
+    def __init__(self, config: LighterConfig) -> None:
+        if not isinstance(config, LighterConfig):
+            raise ConfigurationError(VENUE, "LighterClient needs a LighterConfig", code="BAD_CONFIG")
+        super().__init__(config)
+        self._log = get_logger("client", VENUE)
+        self._transport = LighterTransport(config)
+        self._catalog: MarketCatalog[LighterMarket] = MarketCatalog(VENUE, self._load_markets)
+        self._tracker = OrderTracker()
+        self._ids = TimeOrderedIntIds(bits=48, tick_seconds=0.001, per_tick=100)
+        self._signer: SignerClient | None = None
+        self._connected = False
+        self._auth = AuthTokenCache(self._create_auth_token)
+        handler = PrivateFrameHandler(config.account_index, self._catalog, self._tracker, self.events)
+        self._ws = LighterWebSocketManager(
+            config, resolve_market=self._resolve, private_handler=handler,
+            private=PrivateChannels(config.account_index, self._auth_and_reconcile))
+        self.market_data = MarketDataManager(self._transport, self._catalog, self._ws)
+        self.accounts = AccountManager(self._transport, self._catalog, self._auth,
+                                       config.account_index)
+        self._orders: OrderManager | None = None
+        self._positions: PositionManager | None = None
+        self._reconcile_task: asyncio.Task[None] | None = None
+
+    def get_exchange_name(self) -> str:
+        return VENUE
+
+    # ---- lifecycle ------------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        if self._connected:
+            return
+        cfg = self.config
+        if cfg.account_index < 1:
+            raise ConfigurationError(VENUE, "account_index must be ≥ 1", code="BAD_CONFIG")
+        try:
+            self._signer = SignerClient(
+                cfg.resolved_rest_url(), cfg.account_index,
+                {cfg.api_key_index: cfg.api_private_key.get_secret_value()},
+                chain_id=cfg.resolved_chain_id())
+        except Exception as exc:  # noqa: BLE001 — the SDK raises bare Exception on bad keys
+            raise ConfigurationError(VENUE, f"lighter-sdk rejected the key: {exc}",
+                                     code="BAD_KEY") from None
+        self._transport.start(self._signer.api_client)
+        try:
+            await self._catalog.refresh()
+            await self._check_key()
+            sender = TxSender(self._signer, self._transport, cfg.api_key_index, cfg.account_index)
+            self._orders = OrderManager(sender, self._transport, self._catalog, self._tracker,
+                                        self._auth)
+            self._positions = PositionManager(self.accounts, self._catalog, sender)
+            await self._ws.connect()
+        except BaseException:
+            await self.disconnect()
+            raise
+        self._connected = True
+
+    async def _check_key(self) -> None:
+        """The API key must be the one registered on Lighter (a blocking Go HTTP call: off-loop)."""
+        assert self._signer is not None
+        error = await asyncio.to_thread(self._signer.check_client)
+        if error is None:
+            return
+        if "dial tcp" in error or "connection refused" in error or "timeout" in error.lower():
+            raise NetworkError(VENUE, f"could not verify the API key: {error}", code="CONNECTION")
+        raise AuthenticationError(VENUE, f"API key check failed: {error}", code="21109")
+
+    async def disconnect(self) -> None:
+        self._connected = False
+        task, self._reconcile_task = self._reconcile_task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        await self._ws.disconnect()
+        await self.events.close()
+        await self._transport.close()  # also the signer's ApiClient: it is the same one
+        self._signer = None
+
+    async def _load_markets(self) -> list[Any]:
+        body = await self._transport.call("orderBookDetails",
+                                          self._transport.order.order_book_details, filter="perp")
+        return [market_entry(d) for d in body.get("order_book_details") or []]
+
+    async def _resolve(self, symbol: str) -> MarketInfo:
+        return (await self._catalog.entry(symbol)).info
+
+    def _create_auth_token(self, lifetime_s: int) -> tuple[str | None, str | None]:
+        assert self._signer is not None
+        token, error = self._signer.create_auth_token_with_expiry(
+            lifetime_s, api_key_index=self.config.api_key_index)
+        return token, error
+
+    async def _auth_and_reconcile(self) -> str:
+        """Token for the private subscriptions; after a reconnect also reconcile over REST."""
+        token = await self._auth.get()
+        if self._connected:
+            self.events.publish(ConnectionEvent(venue=VENUE, state="resynced",
+                                                detail="reconnected; reconciling orders"))
+            if self._reconcile_task is None or self._reconcile_task.done():
+                self._reconcile_task = asyncio.create_task(self._reconcile())
+        return token
+
+    async def _reconcile(self) -> None:
+        """Open orders from REST replace what the feed may have missed while disconnected."""
+        try:
+            before = {o.order_id for o in self._tracker.open_orders()}
+            live = await self.order_manager.active_orders()
+            live_ids = {o.order_id for o in live}
+            for order_id in before - live_ids:  # finished while we were away
+                final = await self.order_manager.order_info(
+                    order_id, self._tracker.get(order_id).symbol,  # type: ignore[union-attr]
+                    force_refresh=True)
+                self.events.publish(OrderUpdateEvent(venue=VENUE, order=final))
+        except ExchangeError as exc:
+            self._log.warning("reconciliation after reconnect failed: %s", exc)
+
+    @property
+    def order_manager(self) -> OrderManager:
+        if self._orders is None:
+            raise ConfigurationError(VENUE, "client not connected: await connect() first",
+                                     code="NOT_CONNECTED")
+        return self._orders
+
+    @property
+    def position_manager(self) -> PositionManager:
+        if self._positions is None:
+            raise ConfigurationError(VENUE, "client not connected: await connect() first",
+                                     code="NOT_CONNECTED")
+        return self._positions
+
+    @property
+    def websocket(self) -> LighterWebSocketManager:
+        return self._ws
+
+    # ---- markets --------------------------------------------------------------------------
+
+    async def get_markets(self) -> dict[str, MarketInfo]:
+        return await self.market_data.markets()
+
+    async def fetch_bbo_prices(self, symbol: str) -> BBO:
+        return await self.market_data.bbo(symbol)
+
+    async def get_order_book_depth(self, symbol: str, levels: int = 10) -> OrderBookSnapshot:
+        return await self.market_data.depth(symbol, levels)
+
+    # ---- orders ---------------------------------------------------------------------------
+
+    def _new_client_order_id(self) -> str:
+        return self._ids.next_str()
+
+    def _check_client_order_id(self, client_order_id: str) -> None:
+        if not client_order_id.isdigit() or not self._ids.is_valid(int(client_order_id)):
+            raise InvalidOrderError(VENUE, "client order id must be an integer in 1..2^48-1",
+                                    code="CLIENT_ID", field="client_order_id")
+
+    async def _submit_order(self, request: OrderRequest) -> OrderResult:
+        return await self.order_manager.submit(request)
+
+    async def cancel_order(self, order_id: str, symbol: str) -> OrderInfo:
+        return await self.order_manager.cancel(order_id, symbol)
+
+    async def cancel_all_orders(self, symbol: str | None = None) -> int:
+        return await self.order_manager.cancel_all(symbol)
+
+    async def get_order_info(self, order_id: str, symbol: str, *,
+                             force_refresh: bool = False) -> OrderInfo:
+        return await self.order_manager.order_info(order_id, symbol, force_refresh=force_refresh)
+
+    async def get_order_by_client_id(self, client_order_id: str, symbol: str) -> OrderInfo | None:
+        return await self.order_manager.order_by_client_id(client_order_id, symbol)
+
+    async def get_active_orders(self, symbol: str | None = None) -> list[OrderInfo]:
+        return await self.order_manager.active_orders(symbol)
+
+    # ---- account --------------------------------------------------------------------------
+
+    async def get_account_balance(self) -> Decimal:
+        return await self.accounts.available_balance()
+
+    async def get_total_asset_value(self) -> Decimal:
+        return await self.accounts.total_asset_value()
+
+    async def get_account_pnl(self) -> AccountPnL:
+        return await self.accounts.pnl()
+
+    async def get_account_positions(self) -> list[PositionSnapshot]:
+        return await self.position_manager.positions()
+
+    async def get_leverage_info(self, symbol: str) -> LeverageInfo:
+        return await self.position_manager.leverage_info(await self.get_contract_attributes(symbol))
+
+    async def set_leverage(self, symbol: str, leverage: Decimal) -> LeverageInfo:
+        market = await self.get_contract_attributes(symbol)
+        value = self._check_leverage(market, leverage)
+        return await self.position_manager.set_leverage(market, value)
+
+    async def get_funding_payments(self, symbol: str | None = None,
+                                   since: datetime | None = None) -> list[FundingPayment]:
+        return await self.accounts.funding_payments(symbol, since)
+
+    async def get_user_trade_history(self, symbol: str | None = None, since: datetime | None = None,
+                                     until: datetime | None = None) -> list[Fill]:
+        return await self.accounts.trade_history(symbol, since, until)
+
+    @property
+    def signing_stats(self) -> tuple[int, float]:
+        """(transactions signed, total seconds spent signing) — for benchmarks."""
+        sender = self._orders._sender if self._orders is not None else None
+        return (sender.signed, sender.sign_seconds) if sender is not None else (0, 0.0)

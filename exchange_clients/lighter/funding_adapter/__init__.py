@@ -1,0 +1,1 @@
+"""Lighter funding adapter (public; no credentials)."""

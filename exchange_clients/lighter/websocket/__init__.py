@@ -1,0 +1,1 @@
+"""Lighter WebSocket: order books (``begin_nonce`` continuity) and account channels."""
