@@ -15,7 +15,10 @@ from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestServer
 
 from exchange_clients.common.market_feed import (
-    BookDeltaMsg, BookSnapshotMsg, FeedMessage, MarketFeedManager,
+    BookDeltaMsg,
+    BookSnapshotMsg,
+    FeedMessage,
+    MarketFeedManager,
 )
 from exchange_clients.common.order_book import ContinuityRule, NextSequence
 from exchange_clients.common.ws_connection import WsConnection
@@ -161,7 +164,7 @@ async def test_reconnect_resubscribes_every_market_and_books_wait_for_sync(setup
 
 
 async def test_readers_never_serve_a_book_after_disconnect(setup: Any) -> None:
-    venue, manager = setup
+    _venue, manager = setup
     await manager.connect()
     await manager.prepare_market_feed("BTC")
     await manager.wait_ready("BTC", 5)
@@ -174,7 +177,7 @@ async def test_readers_never_serve_a_book_after_disconnect(setup: Any) -> None:
 
 
 async def test_bbo_listeners_and_multiplier_conversion(setup: Any) -> None:
-    venue, manager = setup
+    _venue, manager = setup
     seen: list[BBO] = []
     manager.add_bbo_listener(seen.append)
     await manager.connect()
