@@ -14,7 +14,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Self
 
-from exchange_clients.models import FundingRateSample, MarketStats
+from exchange_clients.models import FundingRateSample, MarketInfo, MarketStats
 
 __all__ = ["BaseFundingAdapter", "normalize_to_8h"]
 
@@ -40,6 +40,11 @@ class BaseFundingAdapter(abc.ABC):
     @abc.abstractmethod
     async def fetch_market_data(self) -> dict[str, MarketStats]:
         """24h volume and open interest (USD) and mark price per normalised symbol."""
+
+    @abc.abstractmethod
+    async def fetch_markets(self) -> dict[str, MarketInfo]:
+        """Public trading rules per normalised symbol: tick, step, minimums, maker/taker fees,
+        funding interval — what an opportunity ranking needs to price the round trip."""
 
     @abc.abstractmethod
     def normalize_symbol(self, venue_symbol: str) -> str:

@@ -7,7 +7,7 @@ from exchange_clients.base_funding_adapter import BaseFundingAdapter
 from exchange_clients.lighter.common import get_lighter_symbol_format, normalize_symbol
 from exchange_clients.lighter.funding_adapter import fetchers
 from exchange_clients.lighter.funding_adapter.funding_client import LighterPublicApi
-from exchange_clients.models import FundingRateSample, MarketStats
+from exchange_clients.models import FundingRateSample, MarketInfo, MarketStats
 from helpers.time import utc_now
 from helpers.venue_config import VenueConfig
 
@@ -32,6 +32,9 @@ class LighterFundingAdapter(BaseFundingAdapter):
 
     async def fetch_market_data(self) -> dict[str, MarketStats]:
         return fetchers.market_stats(await self._details_by_id(), utc_now())  # type: ignore[arg-type]
+
+    async def fetch_markets(self) -> dict[str, MarketInfo]:
+        return await self._api.catalog.markets()
 
     def normalize_symbol(self, venue_symbol: str) -> str:
         return normalize_symbol(venue_symbol)
