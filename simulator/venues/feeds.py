@@ -97,6 +97,8 @@ class BookFeed:
         elif count == 0:
             del self._watched[m.id]
             self._pending.pop(m.id, None)
+            # a later watch starts a new chain: its first batch must not claim a stale prev_seq
+            self._last.pop(m.id, None)
             self.engine.watch(m.id, False)
 
     def _on_delta(self, delta: BookDelta) -> None:
