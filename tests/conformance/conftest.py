@@ -9,12 +9,13 @@ venue config model's field names, so the client is built generically here.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 import aiohttp
 import pytest
+import pytest_asyncio
 
 from exchange_clients.base_client import BaseExchangeClient
 from exchange_clients.models import MarketInfo
@@ -33,7 +34,7 @@ class VenueEnv:
     sim: RunningSimulator
     client: BaseExchangeClient
     account_id: Any
-    credentials: dict[str, Any]
+    credentials: dict[str, Any] = field(repr=False)  # secrets: never in test output
 
     @property
     def engine(self) -> Any:
@@ -79,7 +80,7 @@ async def connected_client(sim: RunningSimulator, venue: str, credentials: dict[
     return client
 
 
-@pytest.fixture(scope="module", params=conformance_venues() or [pytest.param(
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=conformance_venues() or [pytest.param(
     None, marks=pytest.mark.skip(reason="no venue has both a simulator module and a client"))])
 async def simulated(request: pytest.FixtureRequest) -> AsyncIterator[tuple[str, RunningSimulator]]:
     venue = request.param
@@ -87,7 +88,7 @@ async def simulated(request: pytest.FixtureRequest) -> AsyncIterator[tuple[str, 
         yield venue, sim
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
 async def env(simulated: tuple[str, RunningSimulator]) -> AsyncIterator[VenueEnv]:
     venue, sim = simulated
     created = await new_account(sim, venue)

@@ -67,10 +67,14 @@ def positions_json(engine: Engine, acct: Account, data: MarketData, counts: dict
     for mid, pos in sorted(acct.positions.items()):
         if markets is None or mid in markets:
             out[mid] = position_json(engine, acct, pos, data.fmt(mid), counts.get(mid, 0))
-    for mid in sorted(markets or ()):
-        if mid not in out:        # a position that just closed: report it flat
+    # a position that just closed, or a market whose leverage the account set while flat: Lighter
+    # lists it as a flat position carrying the account's initial margin fraction
+    flat = set(markets or ()) | (set(acct.leverage) if markets is None else set())
+    for mid in sorted(flat):
+        if mid not in out:
             m = engine.markets[mid]
-            out[mid] = position_json(engine, acct, Position(m, acct.id, m.imf_num), data.fmt(mid), 0)
+            out[mid] = position_json(engine, acct, Position(m, acct.id, engine._imf_for(acct, m)),
+                                     data.fmt(mid), 0)
     return out
 
 

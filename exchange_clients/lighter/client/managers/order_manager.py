@@ -63,7 +63,8 @@ ACK_TIMEOUT = 3.0
 
 
 class TxSender:
-    """Sign with lighter-sdk's ``SignerClient`` and submit through its ``send_tx``."""
+    """Sign with lighter-sdk's ``SignerClient``; submit with the SDK's ``TransactionApi.send_tx``
+    (what ``SignerClient.send_tx`` wraps) so that timeouts and our error table apply."""
 
     def __init__(self, signer: SignerClient, transport: LighterTransport, api_key_index: int,
                  account_index: int) -> None:
@@ -102,7 +103,7 @@ class TxSender:
                 slot.unused()
                 raise
             try:
-                body = await self.transport.call("sendTx", self.signer.send_tx,
+                body = await self.transport.call("sendTx", self.transport.tx.send_tx,
                                                  tx_type=tx_type, tx_info=tx_info)
             except ExchangeError as exc:
                 if _refused(exc):
