@@ -75,7 +75,8 @@ async def test_fifty_concurrent_orders_all_accepted_with_unique_ids(client: Ligh
 async def test_injected_nonce_rejection_is_recovered_without_a_duplicate(
         sim: RunningSimulator, client: LighterClient) -> None:
     size, price = await passive_order(client)
-    nonces = client.order_manager._sender.nonces  # noqa: SLF001 — observe the resync
+    nonces = client.order_manager._sender.nonces
+    await nonces.resync()  # a fresh client reads nextNonce lazily; start from a known sequence
     resyncs = nonces.resyncs
     await control(sim, "POST", "/faults", {"kind": "reject_nonce", "count": 1})
     result = await client.place_limit_order("BTC", size, price, Side.BUY)
@@ -112,7 +113,7 @@ async def test_order_book_gap_resyncs_and_is_never_served_stale(
     assert ws.resyncs > resyncs, "the gap was never detected"
     await ws.wait_ready("ETH", 5)
     bbo = ws.get_latest_bbo("ETH")
-    rest = await client.market_data._rest_book("ETH", 1)  # noqa: SLF001 — compare with REST truth
+    rest = await client.market_data._rest_book("ETH", 1)
     assert bbo.bid == rest.bids[0].price and bbo.ask == rest.asks[0].price
 
 
