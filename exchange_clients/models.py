@@ -133,6 +133,23 @@ class BBO(BaseModel):
     timestamp: UtcDatetime = Field(default_factory=utc_now)
     source: Literal["ws", "rest"] = "rest"
 
+    @classmethod
+    def trusted(cls, venue: str, symbol: str, bid: Decimal | None, bid_size: Decimal | None,
+                ask: Decimal | None, ask_size: Decimal | None, timestamp: datetime,
+                source: Literal["ws", "rest"]) -> BBO:
+        """Build without validation, for values read from our own exact book on the hot path
+        (about 2.5× cheaper than ``model_construct``). Equal to the validated model; the
+        caller guarantees Decimal prices and an aware timestamp."""
+        obj = cls.__new__(cls)
+        _set = object.__setattr__
+        _set(obj, "__dict__", {"venue": venue, "symbol": symbol, "bid": bid, "bid_size": bid_size,
+                               "ask": ask, "ask_size": ask_size, "timestamp": timestamp,
+                               "source": source})
+        _set(obj, "__pydantic_fields_set__", set(_BBO_FIELDS))
+        _set(obj, "__pydantic_extra__", None)
+        _set(obj, "__pydantic_private__", None)
+        return obj
+
     @property
     def mid(self) -> Decimal | None:
         if self.bid is None or self.ask is None:
@@ -144,6 +161,9 @@ class BBO(BaseModel):
         if self.bid is None or self.ask is None:
             return None
         return self.ask - self.bid
+
+
+_BBO_FIELDS = frozenset(BBO.model_fields)
 
 
 class OrderBookSnapshot(BaseModel):

@@ -19,7 +19,8 @@ from exchange_clients.errors import ConfigurationError
 from helpers.venue_config import PUBLIC_CONFIGS, VENUE_CONFIGS, VenueConfig
 
 __all__ = ["create_client", "create_funding_adapter", "supported_exchanges", "register_venue",
-           "config_model", "VenueEntry", "registered_venues"]
+           "config_model", "VenueEntry", "registered_venues", "create_websocket_manager",
+           "websocket_manager_class", "public_config_model"]
 
 
 class VenueEntry(NamedTuple):
@@ -70,6 +71,11 @@ def config_model(venue: str) -> type[VenueConfig]:
     except KeyError:
         raise ConfigurationError(venue, f"unknown venue {venue!r}; known: "
                                  f"{', '.join(registered_venues())}", code="UNKNOWN_VENUE") from None
+
+
+def public_config_model(venue: str) -> type[VenueConfig]:
+    config_model(venue)
+    return PUBLIC_CONFIGS[venue]
 
 
 def _load(venue: str, attr: str) -> Any:
@@ -141,6 +147,13 @@ def create_funding_adapter(venue: str, config: VenueConfig | Mapping[str, Any] |
     validated = _coerce(venue, config, public=True)
     cls = _load(venue, "funding_adapter")
     return cls(validated)  # type: ignore[no-any-return]
+
+
+def websocket_manager_class(venue: str) -> type[BaseWebSocketManager]:
+    """The venue's manager class, for callers that inject a market resolver or transport
+    (``cls(config, resolve_market=..., connector=...)``), e.g. benchmarks."""
+    cls: type[BaseWebSocketManager] = _load(venue, "websocket")
+    return cls
 
 
 def create_websocket_manager(venue: str, config: VenueConfig | Mapping[str, Any] | None = None

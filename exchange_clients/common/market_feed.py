@@ -40,7 +40,9 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+# Plain (not frozen) slots dataclasses: one is built per WebSocket message, and a frozen
+# dataclass's __init__ pays object.__setattr__ per field.
+@dataclass(slots=True)
 class BookSnapshotMsg:
     """A full book for ``key`` (the venue's market key, e.g. Lighter market id "1")."""
     key: str
@@ -49,7 +51,7 @@ class BookSnapshotMsg:
     sequence: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BookDeltaMsg:
     key: str
     bids: Sequence[LevelInput]
@@ -99,7 +101,7 @@ class VenueFeed(Protocol):
 
 
 class _Market:
-    __slots__ = ("info", "book", "ready_event", "resync_task", "last_bbo")
+    __slots__ = ("info", "book", "ready_event", "resync_task", "last_bbo", "in_sync")
 
     def __init__(self, info: MarketInfo, book: L2OrderBook) -> None:
         self.info = info
@@ -107,6 +109,10 @@ class _Market:
         self.ready_event = asyncio.Event()
         self.resync_task: asyncio.Task[None] | None = None
         self.last_bbo: tuple[Any, ...] | None = None
+        self.in_sync = False  # mirrors ready_event without a call per message
+
+
+_APPLIED = DeltaResult.APPLIED
 
 
 def _scale(level: OrderBookLevel, multiplier: Decimal) -> OrderBookLevel:
@@ -118,7 +124,8 @@ class MarketFeedManager(BaseWebSocketManager):
                  stale_after: float = 30.0, connect_timeout: float = 10.0,
                  connector: Connector | None = None,
                  private_handler: Callable[[Any], Awaitable[None] | None] | None = None,
-                 ping_interval: float = 20.0) -> None:
+                 ping_interval: float = 20.0,
+                 send_limit: tuple[int, float] | None = None) -> None:
         self.feed = feed
         self.venue = feed.venue
         self._resolve = resolve_market
@@ -128,6 +135,7 @@ class MarketFeedManager(BaseWebSocketManager):
         self._private_handler = private_handler
         self._log = get_logger("market_feed", self.venue)
         self._stale_after = stale_after
+        self._parse = feed.parse  # bound once: called per message
         self.feed_errors: list[FeedErrorMsg] = []
         self._listener_tasks: set[asyncio.Future[Any]] = set()
         self.resyncs = 0
@@ -136,7 +144,8 @@ class MarketFeedManager(BaseWebSocketManager):
             self.venue, feed.ws_url(), on_message=self._on_message, on_connect=self._on_connect,
             on_disconnect=self._on_disconnect, on_stale=self._on_stale, connector=connector,
             name="ws", stale_after=stale_after, connect_timeout=connect_timeout,
-            ping_payload=(lambda: ping) if ping else None, ping_interval=ping_interval)
+            ping_payload=(lambda: ping) if ping else None, ping_interval=ping_interval,
+            send_limit=send_limit)
 
     # ---- lifecycle ------------------------------------------------------------------------
 
@@ -154,6 +163,7 @@ class MarketFeedManager(BaseWebSocketManager):
         for market in self._markets.values():
             market.resync_task = None
             market.book.invalidate("disconnected")
+            market.in_sync = False
             market.ready_event.clear()
 
     # ---- markets --------------------------------------------------------------------------
@@ -166,7 +176,8 @@ class MarketFeedManager(BaseWebSocketManager):
         market = _Market(info, L2OrderBook(self.venue, info.symbol, self.feed.continuity_rule()))
         self._markets[key] = market
         self._by_symbol[info.symbol] = market
-        self.connection.watch(key, self._stale_after)
+        book = market.book
+        self.connection.watch(key, self._stale_after, last_seen=lambda: book.last_update)
         if self.connection.connected:
             await self._subscribe(market)
 
@@ -231,6 +242,7 @@ class MarketFeedManager(BaseWebSocketManager):
     def _on_disconnect(self, reason: str) -> None:
         for market in self._markets.values():
             market.book.invalidate(f"disconnected: {reason}")
+            market.in_sync = False
             market.ready_event.clear()
 
     def _on_stale(self, key: str) -> None:
@@ -238,32 +250,46 @@ class MarketFeedManager(BaseWebSocketManager):
         if market is None:
             return
         market.book.invalidate(f"no data for {self._stale_after}s")
+        market.in_sync = False
         market.ready_event.clear()
         self._schedule_snapshot(market, reason="stale feed")
 
     # ---- messages -------------------------------------------------------------------------
 
-    async def _on_message(self, raw: str | bytes) -> None:
-        for msg in self.feed.parse(raw):
-            if isinstance(msg, BookDeltaMsg):
-                market = self._markets.get(msg.key)
+    def _on_message(self, raw: str | bytes) -> Awaitable[None] | None:
+        """Book messages are applied synchronously (the hot path allocates no coroutine);
+        replies and private frames, which may need to await, are returned as one awaitable."""
+        pending: list[FeedMessage] | None = None
+        markets = self._markets
+        for msg in self._parse(raw):
+            if msg.__class__ is BookDeltaMsg:
+                market = markets.get(msg.key)  # type: ignore[union-attr]
                 if market is None:
                     continue
-                self.connection.mark(msg.key)
-                result = market.book.apply_delta(msg.bids, msg.asks, first=msg.first,
-                                                 last=msg.last, prev=msg.prev)
-                if result is DeltaResult.APPLIED:
+                result = market.book.apply_delta(msg.bids, msg.asks, msg.first,  # type: ignore[union-attr]
+                                                 msg.last, msg.prev)  # type: ignore[union-attr]
+                if result is _APPLIED:
                     self._after_change(market)
                 elif result is DeltaResult.GAP or not market.book.ready:
                     self._lost_sync(market)
-            elif isinstance(msg, BookSnapshotMsg):
-                market = self._markets.get(msg.key)
+            elif msg.__class__ is BookSnapshotMsg:
+                market = markets.get(msg.key)  # type: ignore[union-attr]
                 if market is None:
                     continue
-                self.connection.mark(msg.key)
-                market.book.apply_snapshot(msg.bids, msg.asks, msg.sequence)
+                market.book.apply_snapshot(msg.bids, msg.asks, msg.sequence)  # type: ignore[union-attr]
                 self._after_change(market)
-            elif isinstance(msg, PrivateMsg):
+            elif isinstance(msg, FeedErrorMsg):
+                self.feed_errors.append(msg)
+                del self.feed_errors[:-50]
+                self._log.error("venue reported a feed error %s: %s", msg.code, msg.message)
+            else:
+                pending = pending or []
+                pending.append(msg)
+        return self._handle_async(pending) if pending else None
+
+    async def _handle_async(self, messages: list[FeedMessage]) -> None:
+        for msg in messages:
+            if isinstance(msg, PrivateMsg):
                 if self._private_handler is not None:
                     handled = self._private_handler(msg.payload)
                     if inspect.isawaitable(handled):
@@ -273,12 +299,9 @@ class MarketFeedManager(BaseWebSocketManager):
                     await self.connection.send(msg.payload)
                 else:
                     await self.connection.send_json(msg.payload)
-            elif isinstance(msg, FeedErrorMsg):
-                self.feed_errors.append(msg)
-                del self.feed_errors[:-50]
-                self._log.error("venue reported a feed error %s: %s", msg.code, msg.message)
 
     def _lost_sync(self, market: _Market) -> None:
+        market.in_sync = False
         market.ready_event.clear()
         self._schedule_snapshot(market, reason=market.book.not_ready_reason or "gap")
 
@@ -287,7 +310,9 @@ class MarketFeedManager(BaseWebSocketManager):
         if not book.ready:
             self._lost_sync(market)
             return
-        market.ready_event.set()
+        if not market.in_sync:
+            market.in_sync = True
+            market.ready_event.set()
         if not self._listeners:
             return
         bid, ask = book.best_bid(), book.best_ask()
@@ -317,11 +342,9 @@ class MarketFeedManager(BaseWebSocketManager):
         if multiplier != 1:
             bid = (bid[0] / multiplier, bid[1] * multiplier) if bid else None
             ask = (ask[0] / multiplier, ask[1] * multiplier) if ask else None
-        # model_construct: values come from our own exact book, validation would only cost time
-        return BBO.model_construct(
-            venue=self.venue, symbol=market.info.symbol, bid=bid[0] if bid else None,
-            bid_size=bid[1] if bid else None, ask=ask[0] if ask else None,
-            ask_size=ask[1] if ask else None, timestamp=utc_now(), source="ws")
+        return BBO.trusted(self.venue, market.info.symbol, bid[0] if bid else None,
+                           bid[1] if bid else None, ask[0] if ask else None,
+                           ask[1] if ask else None, utc_now(), "ws")
 
     # ---- readers --------------------------------------------------------------------------
 

@@ -101,3 +101,10 @@ class TimestampNonces:
             value = max(int(self._clock() * self._unit), self._last + 1)
             self._last = value
             return value
+
+    def advance_past(self, value: int) -> None:
+        """Never hand out ``value`` or anything below it again — after the venue said that its
+        lowest acceptable nonce is above ours (Hyperliquid ``nonce too low N < M``: our clock
+        is behind nonces already used by this signer)."""
+        with self._lock:
+            self._last = max(self._last, value)

@@ -269,7 +269,7 @@ class L2OrderBook:
             # the next snapshot.
             self._buffer.extend(pending)
 
-    def apply_delta(self, bids: Iterable[LevelInput], asks: Iterable[LevelInput], *,
+    def apply_delta(self, bids: Iterable[LevelInput], asks: Iterable[LevelInput],
                     first: int | None = None, last: int | None = None,
                     prev: int | None = None) -> DeltaResult:
         """Apply one venue message of level changes (absolute sizes; size 0 deletes)."""

@@ -16,6 +16,10 @@
   past its own limit triggers ``on_stale(key)`` so the manager can resync just that market.
 * **Errors are surfaced**: a failing message handler is logged, counted (``handler_errors``)
   and kept in ``last_error``; it never stops the reader silently.
+* **Outgoing pacing** (``send_limit=(n, seconds)``): at most ``n`` messages are sent in any
+  ``seconds`` window; further sends wait. Venues that close a socket for sending too fast
+  (Aster and Binance: more than 10 messages a second) stay under their limit however many
+  markets are (re)subscribed at once.
 * **Clean shutdown**: :meth:`stop` cancels every task it started and closes the transport.
 """
 
@@ -24,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import random
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
@@ -108,7 +113,8 @@ class WsConnection:
                  ping_payload: Callable[[], str | bytes] | None = None,
                  ping_interval: float = 20.0, stale_after: float = 30.0,
                  backoff_initial: float = 0.25, backoff_max: float = 30.0,
-                 connect_timeout: float = 10.0) -> None:
+                 connect_timeout: float = 10.0,
+                 send_limit: tuple[int, float] | None = None) -> None:
         self.venue = venue
         self.url = url
         self.name = name
@@ -125,10 +131,16 @@ class WsConnection:
         self._connect_timeout = connect_timeout
         self._transport: WsTransport | None = None
         self._closing: asyncio.Future[None] | None = None
+        if send_limit is not None and (send_limit[0] < 1 or send_limit[1] <= 0):
+            raise ValueError("send_limit must be (messages >= 1, seconds > 0)")
+        self._send_limit = send_limit
+        self._send_times: deque[float] = deque()
+        self._send_lock = asyncio.Lock()
         self._supervisor: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
         self._stopping = False
-        self._keys: dict[str, tuple[float, float]] = {}   # key -> (stale_after, last_seen)
+        # key -> (stale_after, last alert/connect time, optional reader of the key's last data)
+        self._keys: dict[str, tuple[float, float, Callable[[], float] | None]] = {}
         self._log = get_logger(name, venue)
         # observability
         self.connects = 0
@@ -173,6 +185,8 @@ class WsConnection:
         self._connected.clear()
 
     async def send(self, data: str | bytes) -> None:
+        if self._send_limit is not None:
+            await self._pace(*self._send_limit)
         transport = self._transport  # usable from on_connect, before `connected` is set
         if transport is None:
             raise NetworkError(self.venue, f"{self.name}: not connected", code="WS_NOT_CONNECTED")
@@ -181,6 +195,19 @@ class WsConnection:
         except TransportClosed as exc:
             raise NetworkError(self.venue, f"{self.name}: send failed: {exc}",
                                code="WS_SEND") from None
+
+    async def _pace(self, limit: int, window: float) -> None:
+        """Wait until sending one more message keeps ≤ ``limit`` sends per ``window`` s."""
+        async with self._send_lock:
+            times = self._send_times
+            while True:
+                now = monotonic()
+                while times and now - times[0] >= window:
+                    times.popleft()
+                if len(times) < limit:
+                    times.append(now)
+                    return
+                await asyncio.sleep(window - (now - times[0]) + 0.001)
 
     async def send_json(self, payload: Any) -> None:
         await self.send(orjson.dumps(payload).decode())
@@ -191,9 +218,14 @@ class WsConnection:
         self.last_error = reason
         await self._close_transport()
 
-    def watch(self, key: str, stale_after: float | None = None) -> None:
-        """Expect data for ``key`` (a market) at least every ``stale_after`` seconds."""
-        self._keys[key] = (stale_after or self.stale_after, monotonic())
+    def watch(self, key: str, stale_after: float | None = None, *,
+              last_seen: Callable[[], float] | None = None) -> None:
+        """Expect data for ``key`` (a market) at least every ``stale_after`` seconds.
+
+        ``last_seen`` returns the ``monotonic()`` time of the key's latest data (e.g. a book's
+        ``last_update``); with it, nothing has to be called per message. Without it, call
+        :meth:`mark` on every message of the key."""
+        self._keys[key] = (stale_after or self.stale_after, monotonic(), last_seen)
 
     def unwatch(self, key: str) -> None:
         self._keys.pop(key, None)
@@ -202,7 +234,7 @@ class WsConnection:
         """Record that data for ``key`` arrived (cheap; call on every message of that key)."""
         entry = self._keys.get(key)
         if entry is not None:
-            self._keys[key] = (entry[0], monotonic())
+            self._keys[key] = (entry[0], monotonic(), entry[2])
 
     # ---- supervision ----------------------------------------------------------------------
 
@@ -237,7 +269,7 @@ class WsConnection:
         try:
             now = monotonic()
             self.last_message_at = now
-            self._keys = {k: (limit, now) for k, (limit, _) in self._keys.items()}
+            self._keys = {k: (limit, now, seen) for k, (limit, _, seen) in self._keys.items()}
             if self._on_connect is not None:
                 await self._on_connect(self)
             self._connected.set()
@@ -281,8 +313,9 @@ class WsConnection:
             self.messages += 1
             self.last_message_at = monotonic()
             try:
+                # handlers return None, or an awaitable when they have asynchronous work
                 result = handler(data)
-                if result is not None and inspect.isawaitable(result):
+                if result is not None:
                     await result
             except Exception as exc:  # noqa: BLE001 — counted, logged, surfaced; feed continues
                 self.handler_errors += 1
@@ -299,9 +332,10 @@ class WsConnection:
                 self.stale_reconnects += 1
                 await self.force_reconnect(f"no data for {self.stale_after}s")
                 return
-            for key, (limit, seen) in list(self._keys.items()):
+            for key, (limit, marked, reader) in list(self._keys.items()):
+                seen = max(marked, reader()) if reader is not None else marked
                 if now - seen > limit and self._on_stale is not None:
-                    self._keys[key] = (limit, now)  # one alert per silent period
+                    self._keys[key] = (limit, now, reader)  # one alert per silent period
                     result = self._on_stale(key)
                     if inspect.isawaitable(result):
                         await result

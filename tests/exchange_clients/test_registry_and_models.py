@@ -85,3 +85,13 @@ def test_book_snapshot_accepts_well_ordered_levels() -> None:
     with pytest.raises(ValidationError, match="ascending"):
         OrderBookSnapshot(venue="v", symbol="BTC", bids=(),
                           asks=(OrderBookLevel(price=D(4), size=D(1)), OrderBookLevel(price=D(3), size=D(1))))
+
+
+def test_trusted_bbo_equals_the_validated_model() -> None:
+    from exchange_clients.models import BBO
+
+    now = utc_now()
+    fast = BBO.trusted("v", "BTC", D("1.5"), D(2), D("1.6"), D(3), now, "ws")
+    slow = BBO(venue="v", symbol="BTC", bid=D("1.5"), bid_size=D(2), ask=D("1.6"), ask_size=D(3),
+               timestamp=now, source="ws")
+    assert fast == slow and fast.model_dump() == slow.model_dump() and fast.mid == D("1.55")

@@ -3,10 +3,10 @@ account's private channels when used by a trading client."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from exchange_clients.common.market_feed import BookSnapshotMsg, FeedMessage, MarketFeedManager
+from exchange_clients.common.market_feed import BookSnapshotMsg, MarketFeedManager
 from exchange_clients.common.order_book import ContinuityRule
 from exchange_clients.common.ws_connection import Connector, WsConnection
 from exchange_clients.lighter.websocket import market_switcher, order_book
@@ -42,8 +42,8 @@ class LighterFeed:
     def unsubscribe_payloads(self, market: MarketInfo) -> list[Any]:
         return market_switcher.book_unsubscriptions(market)
 
-    def parse(self, raw: str | bytes) -> Iterable[FeedMessage]:
-        return parse_frame(raw)
+    #: the pure frame parser, bound without a wrapper (it runs once per message)
+    parse = staticmethod(parse_frame)
 
     def ping_payload(self) -> str | None:
         return PING

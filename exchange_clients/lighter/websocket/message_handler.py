@@ -10,6 +10,7 @@ Errors come nested (``{"error": {"code", "message"}}``) or flat (``{"type": "err
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -32,8 +33,11 @@ _PRIVATE_TYPES = frozenset(f"{kind}/{ch}" for ch in PRIVATE_CHANNELS
                            for kind in ("subscribed", "update"))
 
 
+_PRICE_SIZE = itemgetter("price", "size")
+
+
 def _levels(levels: list[dict[str, str]]) -> list[tuple[str, str]]:
-    return [(level["price"], level["size"]) for level in levels]
+    return list(map(_PRICE_SIZE, levels))  # C-level tuple extraction: this runs per message
 
 
 def parse_frame(raw: str | bytes) -> Iterable[FeedMessage]:
@@ -43,9 +47,9 @@ def parse_frame(raw: str | bytes) -> Iterable[FeedMessage]:
     kind = frame.get("type", "")
     if kind == "update/order_book":
         book = frame["order_book"]
-        key = frame["channel"].split(":", 1)[1]
+        key = frame["channel"].partition(":")[2]
         return (BookDeltaMsg(key, _levels(book.get("bids") or []), _levels(book.get("asks") or []),
-                             first=book.get("begin_nonce"), last=book.get("nonce")),)
+                             book.get("begin_nonce"), book.get("nonce")),)
     if kind == "subscribed/order_book":
         book = frame["order_book"]
         key = frame["channel"].split(":", 1)[1]
