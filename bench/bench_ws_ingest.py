@@ -162,8 +162,14 @@ async def ingest(venue: str, updates: int, seed: int, repeat: int) -> dict[str, 
             "target_share": TARGET_SHARE_OF_FLOOR, "target_p99_ms": TARGET_P99_MS}
 
 
+#: venues whose order-rate limit the two phases (2 × ``--orders`` within seconds) would exceed:
+#: Aster allows 300 new orders per 10 s per account (exchangeInfo ``rateLimits``, -1015 above)
+VENUE_MAX_ORDERS = {"aster": 140}
+
+
 async def submissions(venue: str, orders: int) -> dict[str, Any]:
     """Passive limit orders through our client against ``perpdex sim up`` in its own process."""
+    orders = min(orders, VENUE_MAX_ORDERS.get(venue, orders))
     from exchange_clients.registry import config_model, create_client
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import heapq
 import json
 import sys
 from collections.abc import Callable
@@ -70,6 +71,14 @@ def _backpack_delta(bids: Wire, asks: Wire, first: int, last: int, prev: int) ->
         "a": asks, "b": bids, "U": first, "u": last}}, separators=(",", ":"))
 
 
+def _aster_delta(bids: Wire, asks: Wire, first: int, last: int, prev: int) -> str:
+    # <symbol>@depth@100ms on /ws (raw payloads): U/u first/last update ids, pu = the previous
+    # event's u; the snapshot comes from REST (/fapi/v3/depth), so the benchmark hands it over
+    return json.dumps({"e": "depthUpdate", "E": 1795316000050, "T": 1795316000049,
+                       "s": "BTCUSDT", "U": first, "u": last, "pu": prev, "b": bids, "a": asks},
+                      separators=(",", ":"))
+
+
 def _paradex_rpc(data: dict[str, Any]) -> str:
     return json.dumps({"jsonrpc": "2.0", "method": "subscription", "params": {
         "channel": "order_book.BTC.deltas", "data": data}}, separators=(",", ":"))
@@ -117,11 +126,57 @@ def _paradex_frames(stream: Stream) -> tuple[str | None, list[str]]:
     return _paradex_snapshot(stream), out
 
 
+#: Hyperliquid ``l2Book`` carries at most 20 levels per side
+HL_DEPTH = 20
+
+
+def _ticks(price: str) -> int:
+    whole, _, frac = price.partition(".")
+    return int(whole) * 10 + int((frac + "0")[0])
+
+
+def _hl_frame(bids: dict[int, str], asks: dict[int, str], time_ms: int) -> str:
+    """A whole ``l2Book`` book (Hyperliquid sends no deltas): top 20 bids down, asks up."""
+    def side(levels: dict[int, str], best: Callable[..., list[int]]) -> list[dict[str, Any]]:
+        return [{"px": f"{t // 10}.{t % 10}", "sz": levels[t], "n": 1}
+                for t in best(HL_DEPTH, levels)]
+    return json.dumps({"channel": "l2Book", "data": {"coin": "BTC", "time": time_ms, "levels": [
+        side(bids, heapq.nlargest), side(asks, heapq.nsmallest)]}}, separators=(",", ":"))
+
+
+def _hl_book(stream: Stream) -> tuple[dict[int, str], dict[int, str]]:
+    return ({_ticks(p): s for p, s in stream.bids}, {_ticks(p): s for p, s in stream.asks})
+
+
+def _hl_snapshot(stream: Stream) -> str:
+    return _hl_frame(*_hl_book(stream), 1795316000000)
+
+
+def _hl_frames(stream: Stream) -> tuple[str | None, list[str]]:
+    """Every generator message becomes the whole top-20 book after it, as ``l2Book`` pushes."""
+    bids, asks = _hl_book(stream)
+    out: list[str] = []
+    time_ms = 1795316000000
+    for chunk in stream.chunks:
+        for bid_levels, ask_levels, _first, _last in json.loads(chunk):
+            for levels, changes in ((bids, bid_levels), (asks, ask_levels)):
+                for price, size in changes:
+                    if float(size) == 0:
+                        levels.pop(_ticks(price), None)
+                    else:
+                        levels[_ticks(price)] = size
+            time_ms += 1
+            out.append(_hl_frame(bids, asks, time_ms))
+    return _hl_snapshot(stream), out
+
+
 #: venue → format; each venue's client package work adds its own entry
 FORMATS: dict[str, VenueFormat] = {
     "lighter": VenueFormat("1", _lighter_snapshot, _lighter_delta),
     "backpack": VenueFormat("BTC", None, _backpack_delta),
+    "aster": VenueFormat("BTCUSDT", None, _aster_delta),
     "paradex": VenueFormat("BTC", _paradex_snapshot, None, _paradex_frames),
+    "hyperliquid": VenueFormat("BTC", _hl_snapshot, None, _hl_frames),
 }
 
 

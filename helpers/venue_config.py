@@ -315,21 +315,35 @@ class BackpackConfig(BackpackPublicConfig):
     @field_validator("secret_key")
     @classmethod
     def _sec(cls, v: SecretStr) -> SecretStr:
-        _check_b64_32(v.get_secret_value(), "secret_key")
+        _check_b64_seed(v.get_secret_value(), "secret_key")
         return v
 
     @model_validator(mode="after")
     def _pair(self) -> BackpackConfig:
-        """The secret key is the ED25519 seed; its public key must be ``public_key``."""
+        """The secret key is the ED25519 seed (or seed‖public key, 64 bytes, as some tools
+        export it); its public key must be ``public_key``."""
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
         from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-        seed = _check_b64_32(self.secret_key.get_secret_value(), "secret_key")
-        derived = Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(
+        raw = _check_b64_seed(self.secret_key.get_secret_value(), "secret_key")
+        derived = Ed25519PrivateKey.from_private_bytes(raw[:32]).public_key().public_bytes(
             Encoding.Raw, PublicFormat.Raw)
-        if derived != base64.b64decode(self.public_key):
+        public = base64.b64decode(self.public_key)
+        if derived != public or (len(raw) == 64 and raw[32:] != public):
             raise ValueError("secret_key does not derive public_key (they are not one key pair)")
         return self
+
+
+def _check_b64_seed(value: str, field: str) -> bytes:
+    """An ED25519 secret: the 32-byte seed, or the 64-byte seed‖public key."""
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(f"{field} must be base64") from None
+    if len(raw) not in (32, 64):
+        raise ValueError(f"{field} must decode to a 32-byte ED25519 seed (or 64 bytes seed‖public "
+                         f"key), got {len(raw)}")
+    return raw
 
 
 def _check_b64_32(value: str, field: str) -> bytes:

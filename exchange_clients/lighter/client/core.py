@@ -16,6 +16,7 @@ from lighter import SignerClient
 from exchange_clients.base_client import BaseExchangeClient, OrderRequest
 from exchange_clients.common.ids import TimeOrderedIntIds
 from exchange_clients.common.markets import MarketCatalog
+from exchange_clients.common.order_tracker import OrderTracker
 from exchange_clients.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -27,10 +28,7 @@ from exchange_clients.lighter.client.managers.account_manager import AccountMana
 from exchange_clients.lighter.client.managers.market_data import MarketDataManager
 from exchange_clients.lighter.client.managers.order_manager import OrderManager, TxSender
 from exchange_clients.lighter.client.managers.position_manager import PositionManager
-from exchange_clients.lighter.client.managers.websocket_handlers import (
-    OrderTracker,
-    PrivateFrameHandler,
-)
+from exchange_clients.lighter.client.managers.websocket_handlers import PrivateFrameHandler
 from exchange_clients.lighter.client.utils.caching import AuthTokenCache, LighterMarket
 from exchange_clients.lighter.client.utils.converters import market_entry
 from exchange_clients.lighter.client.utils.transport import LighterTransport

@@ -26,6 +26,7 @@ from lighter import SignerClient
 from exchange_clients.base_client import OrderRequest
 from exchange_clients.common.markets import MarketCatalog, MarketEntry
 from exchange_clients.common.nonce import SequentialNonces
+from exchange_clients.common.order_tracker import OrderTracker
 from exchange_clients.common.submission import resolve_by_client_id
 from exchange_clients.errors import (
     ExchangeError,
@@ -35,7 +36,6 @@ from exchange_clients.errors import (
     NotSupportedError,
     OrderNotFoundError,
 )
-from exchange_clients.lighter.client.managers.websocket_handlers import OrderTracker
 from exchange_clients.lighter.client.utils.caching import AuthTokenCache, LighterMarket
 from exchange_clients.lighter.client.utils.converters import order_info
 from exchange_clients.lighter.client.utils.errors import error_from_body
@@ -227,9 +227,7 @@ class OrderManager:
             str(raw.get("market_index")))
         if entry is None:
             return None
-        order = order_info(raw, entry)
-        self._tracker.update(order)
-        return order
+        return self._tracker.update(order_info(raw, entry))
 
     async def active_orders(self, symbol: str | None = None) -> list[OrderInfo]:
         market_id = None

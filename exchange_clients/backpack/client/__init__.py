@@ -1,0 +1,1 @@
+"""Backpack trading client (``BackpackClient``) and its managers."""

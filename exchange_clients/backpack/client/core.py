@@ -1,0 +1,230 @@
+"""``BackpackClient``: the Backpack implementation of ``BaseExchangeClient``.
+
+Thin by design: it owns the lifecycle (signer, REST transport, WebSocket, caches) and
+delegates every method to a manager with one responsibility.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from decimal import Decimal
+
+from exchange_clients.backpack.client.managers.account_manager import AccountManager
+from exchange_clients.backpack.client.managers.market_data import MarketDataManager
+from exchange_clients.backpack.client.managers.order_manager import OrderManager
+from exchange_clients.backpack.client.managers.position_manager import PositionManager
+from exchange_clients.backpack.client.managers.websocket_handlers import PrivateFrameHandler
+from exchange_clients.backpack.client.utils.caching import (
+    DEFAULT_MAKER_FEE,
+    DEFAULT_TAKER_FEE,
+    BackpackMarket,
+)
+from exchange_clients.backpack.client.utils.transport import BackpackSigner, BackpackTransport
+from exchange_clients.backpack.funding_adapter.funding_client import perp_entries
+from exchange_clients.backpack.websocket.connection import PrivateStreams
+from exchange_clients.backpack.websocket.manager import BackpackWebSocketManager
+from exchange_clients.base_client import BaseExchangeClient, OrderRequest
+from exchange_clients.common.ids import TimeOrderedIntIds
+from exchange_clients.common.markets import MarketCatalog, MarketEntry
+from exchange_clients.common.order_tracker import OrderTracker
+from exchange_clients.errors import ConfigurationError, ExchangeError, InvalidOrderError
+from exchange_clients.models import (
+    BBO,
+    AccountPnL,
+    ConnectionEvent,
+    Fill,
+    FundingPayment,
+    LeverageInfo,
+    MarketInfo,
+    OrderBookSnapshot,
+    OrderInfo,
+    OrderResult,
+    OrderUpdateEvent,
+    PositionSnapshot,
+)
+from helpers.unified_logger import get_logger
+from helpers.venue_config import BackpackConfig
+
+__all__ = ["BackpackClient", "CLIENT_ID_EPOCH"]
+
+VENUE = "backpack"
+#: 2025-01-01T00:00:00Z: uint32 client ids of 32 per second last until 2029
+CLIENT_ID_EPOCH = 1_735_689_600.0
+
+
+class BackpackClient(BaseExchangeClient):
+    config: BackpackConfig
+
+    def __init__(self, config: BackpackConfig) -> None:
+        if not isinstance(config, BackpackConfig):
+            raise ConfigurationError(VENUE, "BackpackClient needs a BackpackConfig", code="BAD_CONFIG")
+        super().__init__(config)
+        self._log = get_logger("client", VENUE)
+        signer = BackpackSigner(config.secret_key.get_secret_value(), config.public_key)
+        self._transport = BackpackTransport(config, signer, window_ms=config.window_ms)
+        self._catalog: MarketCatalog[BackpackMarket] = MarketCatalog(VENUE, self._load_markets)
+        self._tracker = OrderTracker()
+        self._ids = TimeOrderedIntIds(bits=32, tick_seconds=1, per_tick=32, epoch=CLIENT_ID_EPOCH)
+        self._connected = False
+        self._was_connected = False
+        self._reconcile_task: asyncio.Task[None] | None = None
+        self.accounts = AccountManager(self._transport, self._catalog)
+        self.private_streams = PrivateStreams(self._transport, self._after_private_subscribe)
+        handler = PrivateFrameHandler(self._catalog, self._tracker, self.events)
+        self._ws = BackpackWebSocketManager(config, resolve_market=self._resolve,
+                                            transport=self._transport,
+                                            private=self.private_streams, private_handler=handler)
+        self.market_data = MarketDataManager(self._transport, self._catalog, self._ws)
+        self.position_manager = PositionManager(self._transport, self.accounts, self._catalog)
+        self.order_manager = OrderManager(self._transport, self._catalog, self._tracker,
+                                          self.position_manager.quantity)
+
+    def get_exchange_name(self) -> str:
+        return VENUE
+
+    # ---- lifecycle ------------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        """Measure the clock offset, load the perps, check the key (``GET /api/v1/account``:
+        ``AuthenticationError`` if refused) and open the WebSocket with the account streams."""
+        if self._connected:
+            return
+        try:
+            await self._transport.start()
+            await self._transport.sync_clock()
+            await self.accounts.settings.get()  # proves the key; fees for the catalogue
+            await self._catalog.refresh()
+            await self._ws.connect()
+        except BaseException:
+            await self.disconnect()
+            raise
+        self._connected = True
+        self._was_connected = True
+
+    async def disconnect(self) -> None:
+        self._connected = False
+        task, self._reconcile_task = self._reconcile_task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        await self._ws.disconnect()
+        await self.events.close()
+        await self._transport.close()
+
+    async def _load_markets(self) -> list[MarketEntry[BackpackMarket]]:
+        body = await self._transport.public("/api/v1/markets", {"marketType": "PERP"})
+        settings = self.accounts.settings.cached
+        return perp_entries(body, settings.maker_fee if settings else DEFAULT_MAKER_FEE,
+                            settings.taker_fee if settings else DEFAULT_TAKER_FEE)
+
+    async def _resolve(self, symbol: str) -> MarketInfo:
+        return (await self._catalog.entry(symbol)).info
+
+    def _after_private_subscribe(self) -> None:
+        """After a *re*connect: reconcile open orders over REST (the feed may have missed events)."""
+        if not self._was_connected or not self._connected:
+            return
+        self.events.publish(ConnectionEvent(venue=VENUE, state="resynced",
+                                            detail="reconnected; reconciling orders"))
+        if self._reconcile_task is None or self._reconcile_task.done():
+            self._reconcile_task = asyncio.create_task(self._reconcile(), name="backpack-reconcile")
+
+    async def _reconcile(self) -> None:
+        """Open orders from REST replace what the feed may have missed while disconnected."""
+        try:
+            before = {o.order_id: o.symbol for o in self._tracker.open_orders()}
+            live = {o.order_id for o in await self.order_manager.active_orders()}
+            for order_id, symbol in before.items():
+                if order_id in live:
+                    continue
+                final = await self.order_manager.order_info(order_id, symbol, force_refresh=True)
+                self.events.publish(OrderUpdateEvent(venue=VENUE, order=final))
+        except ExchangeError as exc:
+            self._log.warning("reconciliation after reconnect failed: %s", exc)
+
+    @property
+    def websocket(self) -> BackpackWebSocketManager:
+        return self._ws
+
+    @property
+    def transport(self) -> BackpackTransport:
+        return self._transport
+
+    # ---- markets --------------------------------------------------------------------------
+
+    async def get_markets(self) -> dict[str, MarketInfo]:
+        return await self.market_data.markets()
+
+    async def fetch_bbo_prices(self, symbol: str) -> BBO:
+        return await self.market_data.bbo(symbol)
+
+    async def get_order_book_depth(self, symbol: str, levels: int = 10) -> OrderBookSnapshot:
+        return await self.market_data.depth(symbol, levels)
+
+    # ---- orders ---------------------------------------------------------------------------
+
+    def _new_client_order_id(self) -> str:
+        return self._ids.next_str()
+
+    def _check_client_order_id(self, client_order_id: str) -> None:
+        if not client_order_id.isdigit() or not self._ids.is_valid(int(client_order_id)):
+            raise InvalidOrderError(VENUE, "client order id must be an integer in 1..2^32-1 "
+                                    "(Backpack clientId is a uint32)", code="CLIENT_ID",
+                                    field="client_order_id")
+
+    async def _submit_order(self, request: OrderRequest) -> OrderResult:
+        return await self.order_manager.submit(request)
+
+    async def cancel_order(self, order_id: str, symbol: str) -> OrderInfo:
+        return await self.order_manager.cancel(order_id, symbol)
+
+    async def cancel_all_orders(self, symbol: str | None = None) -> int:
+        return await self.order_manager.cancel_all(symbol)
+
+    async def get_order_info(self, order_id: str, symbol: str, *,
+                             force_refresh: bool = False) -> OrderInfo:
+        return await self.order_manager.order_info(order_id, symbol, force_refresh=force_refresh)
+
+    async def get_order_by_client_id(self, client_order_id: str, symbol: str) -> OrderInfo | None:
+        return await self.order_manager.order_by_client_id(client_order_id, symbol)
+
+    async def get_active_orders(self, symbol: str | None = None) -> list[OrderInfo]:
+        return await self.order_manager.active_orders(symbol)
+
+    # ---- account --------------------------------------------------------------------------
+
+    async def get_account_balance(self) -> Decimal:
+        return await self.accounts.available_balance()
+
+    async def get_total_asset_value(self) -> Decimal:
+        return await self.accounts.total_asset_value()
+
+    async def get_account_pnl(self) -> AccountPnL:
+        return await self.accounts.pnl()
+
+    async def get_account_positions(self) -> list[PositionSnapshot]:
+        return await self.position_manager.positions()
+
+    async def get_leverage_info(self, symbol: str) -> LeverageInfo:
+        return await self.position_manager.leverage_info(await self.get_contract_attributes(symbol))
+
+    async def set_leverage(self, symbol: str, leverage: Decimal) -> LeverageInfo:
+        """Backpack's leverage limit is account-wide: this sets it for every market."""
+        market = await self.get_contract_attributes(symbol)
+        value = self._check_leverage(market, leverage)
+        return await self.position_manager.set_leverage(market, value)
+
+    async def get_funding_payments(self, symbol: str | None = None,
+                                   since: datetime | None = None) -> list[FundingPayment]:
+        return await self.accounts.funding_payments(symbol, since)
+
+    async def get_user_trade_history(self, symbol: str | None = None, since: datetime | None = None,
+                                     until: datetime | None = None) -> list[Fill]:
+        return await self.accounts.trade_history(symbol, since, until)
+
+    @property
+    def signing_stats(self) -> tuple[int, float]:
+        """(requests signed, total seconds spent signing) — for benchmarks."""
+        signer = self._transport.signer
+        return (signer.signed, signer.sign_seconds) if signer is not None else (0, 0.0)

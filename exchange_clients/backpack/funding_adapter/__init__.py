@@ -1,0 +1,1 @@
+"""Backpack funding adapter (public; no credentials)."""
