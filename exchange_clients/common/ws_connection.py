@@ -311,6 +311,10 @@ class WsConnection:
         while True:
             data = await transport.recv()
             self.messages += 1
+            if not self.messages & 63:
+                # a receive of already-buffered frames does not yield to the loop; give other
+                # tasks (a REST snapshot resync, timers) a turn during long bursts
+                await asyncio.sleep(0)
             self.last_message_at = monotonic()
             try:
                 # handlers return None, or an awaitable when they have asynchronous work

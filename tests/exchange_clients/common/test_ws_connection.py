@@ -200,6 +200,35 @@ async def test_application_ping_is_sent() -> None:
         await conn.stop()
 
 
+async def test_send_limit_keeps_outgoing_messages_under_the_venue_rate() -> None:
+    """``send_limit=(3, 0.1)``: no four consecutive sends within 0.1 s (a lower bound on the
+    spacing, which sleeping guarantees; nothing here depends on the machine being fast)."""
+    net = Network()
+    stamps: list[float] = []
+    conn = make(net, [], send_limit=(3, 0.1))
+    await conn.start()
+    try:
+        transport = await net.next_transport(1)
+        original = transport.send
+
+        async def timed(data: str | bytes) -> None:
+            stamps.append(asyncio.get_running_loop().time())
+            await original(data)
+
+        transport.send = timed  # type: ignore[method-assign]
+        await asyncio.gather(*(conn.send(str(i)) for i in range(7)))
+        assert len(transport.sent) == 8  # the on_connect subscription + 7
+        assert all(later - earlier >= 0.1 - 1e-3
+                   for earlier, later in zip(stamps, stamps[3:], strict=False))
+    finally:
+        await conn.stop()
+
+
+def test_send_limit_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        WsConnection("v", "ws://test", on_message=lambda _: None, send_limit=(0, 1.0))
+
+
 async def test_stop_is_idempotent_and_leaves_no_task() -> None:
     net = Network()
     conn = make(net, [])

@@ -1,0 +1,1 @@
+"""Aster trading client."""

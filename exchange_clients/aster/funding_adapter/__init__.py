@@ -1,0 +1,1 @@
+"""Aster funding adapter (public; no credentials)."""
