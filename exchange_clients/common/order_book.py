@@ -161,6 +161,39 @@ def _store(updates: Iterable[LevelInput], levels: dict[Decimal, Size], prices: l
     return inserted
 
 
+def _load_side(levels: Iterable[LevelInput], cache: dict[str, Decimal]) -> dict[Decimal, Size]:
+    """One side of a snapshot as a price -> size map; the caller sorts its prices once.
+
+    The same validation and semantics as :func:`_store` into an empty side (a later level
+    replaces an earlier one at the same price, a zero size removes it), without keeping the
+    sorted price list level by level: one ``sorted()`` of a side sent best-first is a single
+    run, an insort per level is not. Snapshot-only venues (Hyperliquid) load one per message.
+    """
+    book: dict[Decimal, Size] = {}
+    for price_raw, size_raw in levels:
+        try:
+            price = cache[price_raw]  # type: ignore[index]
+        except KeyError:
+            price = _intern_price(cache, price_raw)
+        if size_raw.__class__ is str:
+            try:
+                if size_raw[0] not in _SIZE_START:  # type: ignore[index]
+                    raise _bad_size(size_raw)
+            except IndexError:
+                raise _bad_size(size_raw) from None
+            if size_raw.strip("0."):  # type: ignore[union-attr]
+                book[price] = size_raw  # type: ignore[assignment]
+            else:
+                book.pop(price, None)
+        else:
+            size = _checked_size(size_raw)
+            if size:
+                book[price] = size
+            else:
+                book.pop(price, None)
+    return book
+
+
 def _size(levels: dict[Decimal, Size], price: Decimal) -> Decimal:
     """The exact size at ``price``, parsing (once) a size kept as its wire string."""
     size = levels[price]
@@ -309,10 +342,8 @@ class L2OrderBook:
     # ---- writer internals ----------------------------------------------------------------
 
     def _load(self, levels: Iterable[LevelInput]) -> tuple[dict[Decimal, Size], list[Decimal]]:
-        book: dict[Decimal, Size] = {}
-        prices: list[Decimal] = []
-        _store(levels, book, prices, self._cache)
-        return book, prices
+        book = _load_side(levels, self._cache)
+        return book, sorted(book)
 
     def _hold(self, bids: Iterable[LevelInput], asks: Iterable[LevelInput], first: int | None,
               last: int | None, prev: int | None) -> DeltaResult:

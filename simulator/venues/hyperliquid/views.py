@@ -143,7 +143,8 @@ def order_basic(order: Order, remaining_lots: int | None = None) -> dict[str, An
 def order_frontend(order: Order) -> dict[str, Any]:
     m = order.market
     return {"coin": m.venue_symbol, "side": _side(order.side), "limitPx": num(order.price or D(0)),
-            "sz": num(m.size(order.remaining_lots if order.is_open else 0)), "oid": order.id,
+            # remaining size: 0 once filled; a cancelled order keeps its unfilled remainder
+            "sz": num(m.size(order.remaining_lots)), "oid": order.id,
             "timestamp": order.created_ms, "triggerCondition": "N/A", "isTrigger": False, "triggerPx": "0.0",
             "children": [], "isPositionTpsl": False, "reduceOnly": order.reduce_only, "orderType": "Limit",
             "origSz": num(m.size(order.lots)), "tif": _TIF.get(order.tif, "Gtc"), "cloid": order.client_id}

@@ -181,3 +181,11 @@ class TestSequentialNonces:
         nonces = TimestampNonces(clock=FrozenClock(1_800_000_000.0))
         values = [nonces.next() for _ in range(1000)]
         assert len(set(values)) == 1000 and values == sorted(values)
+
+    def test_timestamp_nonces_advance_past_a_venue_floor(self) -> None:
+        nonces = TimestampNonces(clock=FrozenClock(1_800_000_000.0))
+        first = nonces.next()
+        nonces.advance_past(first + 5_000)
+        assert nonces.next() == first + 5_001
+        nonces.advance_past(first)  # never moves backwards
+        assert nonces.next() == first + 5_002

@@ -129,7 +129,8 @@ async def test_resting_order_lookup_and_cancel() -> None:
         answer = await hl.act({"type": "cancel", "cancels": [{"a": BTC, "o": oid}]})
         assert answer == {"status": "ok", "response": {"type": "cancel", "data": {"statuses": ["success"]}}}
         status = await hl.info({"type": "orderStatus", "user": hl.address, "oid": oid})
-        assert status["order"]["status"] == "canceled" and status["order"]["order"]["sz"] == "0.0"
+        # the unfilled remainder stays (as orderUpdates shows it): origSz − sz is what filled
+        assert status["order"]["status"] == "canceled" and status["order"]["order"]["sz"] == "0.001"
         again = await hl.act({"type": "cancel", "cancels": [{"a": BTC, "o": oid}, {"a": ETH, "o": 1}]})
         missing = "Order was never placed, already canceled, or filled."
         assert again["response"]["data"]["statuses"] == [

@@ -1,0 +1,1 @@
+"""Hyperliquid trading client: core, managers and venue utilities."""

@@ -1,0 +1,253 @@
+"""``HyperliquidClient``: the Hyperliquid implementation of ``BaseExchangeClient``.
+
+Thin by design: it owns the lifecycle (agent signer, REST transport, WebSocket, caches) and
+delegates every method to a manager with one responsibility.
+
+Identity: ``address`` is the master account (what every query and user channel names);
+``agent_private_key`` is an API wallet the master approved (what signs). With
+``vault_address`` the client trades a vault or sub-account of the master: actions carry it,
+queries name it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from decimal import Decimal
+
+from exchange_clients.base_client import BaseExchangeClient, OrderRequest
+from exchange_clients.common.ids import HexIds
+from exchange_clients.common.markets import MarketCatalog, MarketEntry
+from exchange_clients.common.order_tracker import OrderTracker
+from exchange_clients.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    ExchangeError,
+    InvalidOrderError,
+)
+from exchange_clients.hyperliquid.client.managers.account_manager import AccountManager
+from exchange_clients.hyperliquid.client.managers.market_data import MarketDataManager
+from exchange_clients.hyperliquid.client.managers.order_manager import OrderManager
+from exchange_clients.hyperliquid.client.managers.position_manager import PositionManager
+from exchange_clients.hyperliquid.client.managers.websocket_handlers import PrivateFrameHandler
+from exchange_clients.hyperliquid.client.utils.caching import HyperliquidMarket, LeverageMemory
+from exchange_clients.hyperliquid.client.utils.converters import market_entries
+from exchange_clients.hyperliquid.client.utils.helpers import VENUE, is_cloid
+from exchange_clients.hyperliquid.client.utils.transport import (
+    AgentSigner,
+    HyperliquidTransport,
+    is_mainnet_url,
+)
+from exchange_clients.hyperliquid.funding_adapter.funding_client import meta_and_ctxs
+from exchange_clients.hyperliquid.websocket.connection import PrivateChannels
+from exchange_clients.hyperliquid.websocket.manager import HyperliquidWebSocketManager
+from exchange_clients.models import (
+    BBO,
+    AccountPnL,
+    ConnectionEvent,
+    Fill,
+    FundingPayment,
+    LeverageInfo,
+    MarketInfo,
+    OrderBookSnapshot,
+    OrderInfo,
+    OrderResult,
+    OrderUpdateEvent,
+    PositionSnapshot,
+)
+from helpers.unified_logger import get_logger
+from helpers.venue_config import HyperliquidConfig
+
+__all__ = ["HyperliquidClient"]
+
+
+class HyperliquidClient(BaseExchangeClient):
+    config: HyperliquidConfig
+
+    def __init__(self, config: HyperliquidConfig) -> None:
+        if not isinstance(config, HyperliquidConfig):
+            raise ConfigurationError(VENUE, "HyperliquidClient needs a HyperliquidConfig",
+                                     code="BAD_CONFIG")
+        super().__init__(config)
+        self._log = get_logger("client", VENUE)
+        self.mainnet = is_mainnet_url(config.resolved_rest_url())
+        self.signer = AgentSigner(config.agent_private_key.get_secret_value(), mainnet=self.mainnet)
+        self.user = (config.vault_address or config.address).lower()
+        self._transport = HyperliquidTransport(config, self.signer,
+                                               vault_address=config.vault_address)
+        self._catalog: MarketCatalog[HyperliquidMarket] = MarketCatalog(VENUE, self._load_markets)
+        self._tracker = OrderTracker()
+        self._ids = HexIds()
+        self._connected = False
+        self._reconcile_task: asyncio.Task[None] | None = None
+        self._private = PrivateFrameHandler(self.user, self._catalog, self._tracker, self.events)
+        self._ws = HyperliquidWebSocketManager(
+            config, resolve_market=self._resolve, private_handler=self._private,
+            private=PrivateChannels(self.user, self._after_private_subscribe))
+        self.market_data = MarketDataManager(self._transport, self._catalog, self._ws)
+        self.accounts = AccountManager(self._transport, self._catalog, self.user)
+        self.order_manager = OrderManager(self._transport, self._catalog, self._tracker, self.user)
+        self.position_manager = PositionManager(self.accounts, self._catalog, self._transport,
+                                                LeverageMemory())
+
+    def get_exchange_name(self) -> str:
+        return VENUE
+
+    # ---- lifecycle ------------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        if self._connected:
+            return
+        try:
+            await self._transport.start()
+            await self._catalog.refresh()
+            await self._check_agent()
+            await self._ws.connect()
+            # an order sent before the venue processed our subscriptions would have its fill
+            # only in the snapshot (history); wait until the account channels are live
+            if not await self._private.wait_subscribed(self.config.connect_timeout):
+                self._log.warning("no userFills snapshot within %ss; fills before it arrives "
+                                  "are reported by get_user_trade_history only",
+                                  self.config.connect_timeout)
+        except BaseException:
+            await self.disconnect()
+            raise
+        self._connected = True
+
+    async def _check_agent(self) -> None:
+        """The signing key must be the master's or an API wallet the master approved
+        (``userRole``): a wrong key fails here, not at the first order."""
+        master = self.config.address.lower()
+        if self.signer.address == master:
+            return
+        role = await self._transport.info({"type": "userRole", "user": self.signer.address})
+        kind = role.get("role") if isinstance(role, dict) else None
+        owner = str(((role or {}).get("data") or {}).get("user", "")).lower() \
+            if isinstance(role, dict) else ""
+        if kind != "agent" or owner != master:
+            raise AuthenticationError(
+                VENUE, f"the API wallet {self.signer.address} is not an approved agent of "
+                f"{master} (userRole: {kind or 'unknown'})", code="AGENT")
+
+    async def disconnect(self) -> None:
+        self._connected = False
+        task, self._reconcile_task = self._reconcile_task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        await self._ws.disconnect()
+        await self.events.close()
+        await self._transport.close()
+
+    async def _load_markets(self) -> list[MarketEntry[HyperliquidMarket]]:
+        meta, ctxs = await meta_and_ctxs(self._transport)
+        return market_entries(meta, ctxs)
+
+    async def _resolve(self, symbol: str) -> MarketInfo:
+        return (await self._catalog.entry(symbol)).info
+
+    async def _after_private_subscribe(self) -> None:
+        """After a *re*connect: the account channels are back; reconcile what we missed."""
+        if not self._connected:
+            return
+        self.events.publish(ConnectionEvent(venue=VENUE, state="resynced",
+                                            detail="reconnected; reconciling orders"))
+        if self._reconcile_task is None or self._reconcile_task.done():
+            self._reconcile_task = asyncio.create_task(self._reconcile(), name="hl-reconcile")
+
+    async def _reconcile(self) -> None:
+        """Open orders from REST replace what the feed may have missed while disconnected."""
+        try:
+            before = {o.order_id: o.symbol for o in self._tracker.open_orders()}
+            live = {o.order_id for o in await self.order_manager.active_orders()}
+            for order_id, symbol in before.items():
+                if order_id in live:
+                    continue  # still open: active_orders() refreshed it
+                final = await self.order_manager.order_info(order_id, symbol, force_refresh=True)
+                self.events.publish(OrderUpdateEvent(venue=VENUE, order=final))
+        except ExchangeError as exc:
+            self._log.warning("reconciliation after reconnect failed: %s", exc)
+
+    @property
+    def websocket(self) -> HyperliquidWebSocketManager:
+        return self._ws
+
+    @property
+    def transport(self) -> HyperliquidTransport:
+        return self._transport
+
+    # ---- markets --------------------------------------------------------------------------
+
+    async def get_markets(self) -> dict[str, MarketInfo]:
+        return await self.market_data.markets()
+
+    async def fetch_bbo_prices(self, symbol: str) -> BBO:
+        return await self.market_data.bbo(symbol)
+
+    async def get_order_book_depth(self, symbol: str, levels: int = 10) -> OrderBookSnapshot:
+        return await self.market_data.depth(symbol, levels)
+
+    # ---- orders ---------------------------------------------------------------------------
+
+    def _new_client_order_id(self) -> str:
+        return self._ids.next()
+
+    def _check_client_order_id(self, client_order_id: str) -> None:
+        if not is_cloid(client_order_id):
+            raise InvalidOrderError(VENUE, "client order id must be a cloid: 0x + 32 lower-case "
+                                    "hex digits (16 bytes)", code="CLIENT_ID",
+                                    field="client_order_id")
+
+    async def _submit_order(self, request: OrderRequest) -> OrderResult:
+        return await self.order_manager.submit(request)
+
+    async def cancel_order(self, order_id: str, symbol: str) -> OrderInfo:
+        return await self.order_manager.cancel(order_id, symbol)
+
+    async def cancel_all_orders(self, symbol: str | None = None) -> int:
+        return await self.order_manager.cancel_all(symbol)
+
+    async def get_order_info(self, order_id: str, symbol: str, *,
+                             force_refresh: bool = False) -> OrderInfo:
+        return await self.order_manager.order_info(order_id, symbol, force_refresh=force_refresh)
+
+    async def get_order_by_client_id(self, client_order_id: str, symbol: str) -> OrderInfo | None:
+        return await self.order_manager.order_by_client_id(client_order_id, symbol)
+
+    async def get_active_orders(self, symbol: str | None = None) -> list[OrderInfo]:
+        return await self.order_manager.active_orders(symbol)
+
+    # ---- account --------------------------------------------------------------------------
+
+    async def get_account_balance(self) -> Decimal:
+        return await self.accounts.available_balance()
+
+    async def get_total_asset_value(self) -> Decimal:
+        return await self.accounts.total_asset_value()
+
+    async def get_account_pnl(self) -> AccountPnL:
+        return await self.accounts.pnl()
+
+    async def get_account_positions(self) -> list[PositionSnapshot]:
+        return await self.position_manager.positions()
+
+    async def get_leverage_info(self, symbol: str) -> LeverageInfo:
+        return await self.position_manager.leverage_info(await self.get_contract_attributes(symbol))
+
+    async def set_leverage(self, symbol: str, leverage: Decimal) -> LeverageInfo:
+        market = await self.get_contract_attributes(symbol)
+        value = self._check_leverage(market, leverage)
+        return await self.position_manager.set_leverage(market, value)
+
+    async def get_funding_payments(self, symbol: str | None = None,
+                                   since: datetime | None = None) -> list[FundingPayment]:
+        return await self.accounts.funding_payments(symbol, since)
+
+    async def get_user_trade_history(self, symbol: str | None = None, since: datetime | None = None,
+                                     until: datetime | None = None) -> list[Fill]:
+        return await self.accounts.trade_history(symbol, since, until)
+
+    @property
+    def signing_stats(self) -> tuple[int, float]:
+        """(actions signed, total seconds spent signing) — for benchmarks."""
+        return self.signer.signed, self.signer.sign_seconds

@@ -1,0 +1,1 @@
+"""Hyperliquid funding adapter (public; no credentials)."""

@@ -1,0 +1,1 @@
+"""Hyperliquid WebSocket: full-snapshot ``l2Book`` books and the account channels."""
