@@ -44,11 +44,14 @@ __all__ = [
 # dataclass's __init__ pays object.__setattr__ per field.
 @dataclass(slots=True)
 class BookSnapshotMsg:
-    """A full book for ``key`` (the venue's market key, e.g. Lighter market id "1")."""
+    """A full book for ``key`` (the venue's market key, e.g. Lighter market id "1").
+    ``best_first``: bids descending and asks ascending as sent (lets a full-snapshot venue's
+    book be read at the cost of its touch; see ``L2OrderBook.apply_snapshot``)."""
     key: str
     bids: Sequence[LevelInput]
     asks: Sequence[LevelInput]
     sequence: int | None
+    best_first: bool = False
 
 
 @dataclass(slots=True)
@@ -276,7 +279,8 @@ class MarketFeedManager(BaseWebSocketManager):
                 market = markets.get(msg.key)  # type: ignore[union-attr]
                 if market is None:
                     continue
-                market.book.apply_snapshot(msg.bids, msg.asks, msg.sequence)  # type: ignore[union-attr]
+                market.book.apply_snapshot(msg.bids, msg.asks, msg.sequence,  # type: ignore[union-attr]
+                                           best_first=msg.best_first)  # type: ignore[union-attr]
                 self._after_change(market)
             elif isinstance(msg, FeedErrorMsg):
                 self.feed_errors.append(msg)

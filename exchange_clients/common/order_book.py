@@ -113,6 +113,16 @@ Size = Decimal | str
 _SIZE_START = frozenset("0123456789.")
 
 
+def _parse_size(raw: str) -> Decimal:
+    """A wire size string parsed exactly and validated (finite, non-negative)."""
+    if not raw or raw[0] not in _SIZE_START:
+        raise _bad_size(raw)
+    try:
+        return _parse(raw)
+    except ArithmeticError:
+        raise _bad_size(raw) from None
+
+
 def _checked_size(raw: object) -> Size:
     """Validate a non-string size (Decimal/int) exactly; strings are validated in the loop."""
     try:
@@ -215,7 +225,7 @@ class L2OrderBook:
     __slots__ = (
         "venue", "symbol", "_rule", "_max_buffer", "_bids", "_asks", "_bid_px", "_ask_px",
         "_ready", "_synced", "_first_pending", "_seq", "last_update", "_reason", "_buffer",
-        "_cache", "gaps", "resyncs", "crossed_events", "_on_first", "_on_next",
+        "_cache", "gaps", "resyncs", "crossed_events", "_on_first", "_on_next", "_lazy",
     )
 
     def __init__(self, venue: str, symbol: str, rule: ContinuityRule, *,
@@ -232,6 +242,9 @@ class L2OrderBook:
         self._asks: dict[Decimal, Size] = {}
         self._bid_px: list[Decimal] = []      # ascending; best bid last
         self._ask_px: list[Decimal] = []      # ascending; best ask first
+        # a best-first snapshot not yet loaded into the maps (full-snapshot venues): the touch
+        # is read straight from it; anything deeper loads it once (see apply_snapshot)
+        self._lazy: tuple[list[LevelInput], list[LevelInput]] | None = None
         self._ready = False
         self._synced = False                  # a snapshot is in force (possibly crossed since)
         self._first_pending = True            # next delta is judged by rule.on_first
@@ -275,8 +288,17 @@ class L2OrderBook:
     # ---- writers -------------------------------------------------------------------------
 
     def apply_snapshot(self, bids: Iterable[LevelInput], asks: Iterable[LevelInput],
-                       sequence: int | None = None) -> None:
-        """Replace the book, then replay deltas buffered while awaiting it (per the rule)."""
+                       sequence: int | None = None, *, best_first: bool = False) -> None:
+        """Replace the book, then replay deltas buffered while awaiting it (per the rule).
+
+        ``best_first=True`` promises bids descending and asks ascending (Hyperliquid's
+        ``l2Book``). On a full-snapshot venue such a book is kept as sent and loaded only when
+        something deeper than the touch is read: a venue that sends the whole book in every
+        message is then read at the cost of its best levels (validated when first read)."""
+        if best_first and not self._rule.uses_deltas:
+            self._set_lazy(list(bids), list(asks), sequence)
+            return
+        self._lazy = None
         try:
             (bid_map, bid_px), (ask_map, ask_px) = self._load(bids), self._load(asks)
         except (TypeError, ValueError) as exc:
@@ -308,6 +330,8 @@ class L2OrderBook:
         """Apply one venue message of level changes (absolute sizes; size 0 deletes)."""
         if not self._ready:
             return self._hold(bids, asks, first, last, prev)
+        if self._lazy is not None:
+            self._materialize()
         if self._first_pending:
             verdict = self._on_first(self._seq, first, last, prev)
         else:
@@ -344,6 +368,48 @@ class L2OrderBook:
     def _load(self, levels: Iterable[LevelInput]) -> tuple[dict[Decimal, Size], list[Decimal]]:
         book = _load_side(levels, self._cache)
         return book, sorted(book)
+
+    def _set_lazy(self, bids: list[LevelInput], asks: list[LevelInput],
+                  sequence: int | None) -> None:
+        self._lazy = (bids, asks)
+        self._seq = sequence
+        self._synced = True
+        self._ready = True
+        self._reason = None
+        self.last_update = monotonic()
+        try:
+            bid, ask = self._lazy_touch(bids), self._lazy_touch(asks)
+        except (TypeError, ValueError) as exc:
+            self._lazy = None
+            self._lose_sync(f"malformed snapshot: {exc}")
+            raise
+        if bid is not None and ask is not None and bid[0] >= ask[0]:
+            self._cross()
+
+    def _lazy_touch(self, levels: list[LevelInput]) -> Level | None:
+        """The first level of a best-first side, parsed and validated (zero sizes skipped)."""
+        for price_raw, size_raw in levels:
+            price = self._cache.get(price_raw)  # type: ignore[call-overload,arg-type]
+            if price is None:
+                price = _intern_price(self._cache, price_raw)
+            size = _checked_size(size_raw) if size_raw.__class__ is not str else _parse_size(size_raw)  # type: ignore[arg-type]
+            if size:
+                return price, size  # type: ignore[return-value]
+        return None
+
+    def _materialize(self) -> None:
+        """Load a lazily kept snapshot into the maps (once), for reads beyond the touch."""
+        lazy, self._lazy = self._lazy, None
+        if lazy is None:
+            return
+        try:
+            (self._bids, self._bid_px), (self._asks, self._ask_px) = (
+                self._load(lazy[0]), self._load(lazy[1]))
+        except (TypeError, ValueError) as exc:
+            self.gaps += 1
+            self._lose_sync(f"malformed snapshot: {exc}")
+            raise StaleDataError(self.venue, f"{self.symbol} order book not ready: "
+                                 f"{self._reason}") from None
 
     def _hold(self, bids: Iterable[LevelInput], asks: Iterable[LevelInput], first: int | None,
               last: int | None, prev: int | None) -> DeltaResult:
@@ -407,6 +473,8 @@ class L2OrderBook:
         """(price, size) of the best bid, ``None`` if there are no bids. Hot path."""
         if not self._ready:
             self._check()
+        if self._lazy is not None:
+            return self._lazy_touch(self._lazy[0])
         try:
             price = self._bid_px[-1]
         except IndexError:
@@ -423,6 +491,8 @@ class L2OrderBook:
         """(price, size) of the best ask, ``None`` if there are no asks. Hot path."""
         if not self._ready:
             self._check()
+        if self._lazy is not None:
+            return self._lazy_touch(self._lazy[1])
         try:
             price = self._ask_px[0]
         except IndexError:
@@ -440,6 +510,7 @@ class L2OrderBook:
         if levels < 0:
             raise ValueError("levels must be >= 0")
         self._check()
+        self._materialize()
         bids, asks = self._bids, self._asks
         try:
             return ([(p, _size(bids, p)) for p in self._bid_px[:-levels - 1:-1]],
@@ -449,6 +520,7 @@ class L2OrderBook:
 
     def _walk(self, side: Side) -> tuple[dict[Decimal, Size], Iterable[Decimal]]:
         """Levels of one book side from the touch outward (BUY = bids, SELL = asks)."""
+        self._materialize()
         if side is Side.BUY:
             return self._bids, reversed(self._bid_px)
         return self._asks, iter(self._ask_px)

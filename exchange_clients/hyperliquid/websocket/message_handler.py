@@ -40,7 +40,8 @@ def _book(data: dict[str, Any]) -> FeedMessage:
     # itemgetter in C: every message is a whole book, so this runs 40 times a message
     bids = list(map(_PX_SZ, sides[0])) if len(sides) > 0 else []
     asks = list(map(_PX_SZ, sides[1])) if len(sides) > 1 else []
-    return BookSnapshotMsg(str(data["coin"]), bids, asks, sequence=data.get("time"))
+    # l2Book levels come best-first on both sides
+    return BookSnapshotMsg(str(data["coin"]), bids, asks, data.get("time"), True)
 
 
 def parse_frame(raw: str | bytes) -> Iterable[FeedMessage]:

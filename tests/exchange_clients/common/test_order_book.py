@@ -364,3 +364,33 @@ def test_a_size_malformed_past_its_first_character_is_caught_on_first_read() -> 
     with pytest.raises(StaleDataError):
         book.best_bid()
     assert not book.ready and "malformed size" in (book.not_ready_reason or "")
+
+
+def test_best_first_full_snapshots_are_read_lazily_and_exactly() -> None:
+    from exchange_clients.common.order_book import FullSnapshots
+
+    book = L2OrderBook("hl", "BTC", FullSnapshots())
+    book.apply_snapshot([["100.5", "0"], ["100.4", "2.0"], ["99", "1"]], [["101", "3"], ["102", "1"]],
+                        7, best_first=True)
+    assert book.ready and book.best_bid() == (Decimal("100.4"), Decimal("2.0"))  # zero level skipped
+    assert book.best_ask() == (Decimal("101"), Decimal("3"))
+    bids, asks = book.top(5)  # deeper reads load the snapshot once
+    assert bids == [(Decimal("100.4"), Decimal("2.0")), (Decimal("99"), Decimal("1"))]
+    assert asks == [(Decimal("101"), Decimal("3")), (Decimal("102"), Decimal("1"))]
+    assert book.depth_usd(Side.SELL, Decimal(10_000)) == Decimal(101 * 3 + 102)
+
+
+def test_best_first_snapshot_that_crosses_or_is_malformed_is_not_served() -> None:
+    from exchange_clients.common.order_book import FullSnapshots
+
+    book = L2OrderBook("hl", "BTC", FullSnapshots())
+    book.apply_snapshot([["101", "1"]], [["100", "1"]], 1, best_first=True)
+    assert not book.ready and book.not_ready_reason == "crossed"
+    with pytest.raises(ValueError):
+        book.apply_snapshot([["100", "-1"]], [["101", "1"]], 2, best_first=True)
+    assert not book.ready
+    book.apply_snapshot([["100", "1"], ["99", "x1"]], [["101", "1"]], 3, best_first=True)
+    assert book.best_bid() == (Decimal(100), Decimal(1))  # the touch is valid
+    with pytest.raises(StaleDataError):
+        book.top(5)  # the malformed deeper level surfaces on first deep read
+    assert not book.ready
