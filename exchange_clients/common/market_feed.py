@@ -319,11 +319,11 @@ class MarketFeedManager(BaseWebSocketManager):
             market.ready_event.set()
         if not self._listeners:
             return
-        bid, ask = book.best_bid(), book.best_ask()
-        touch = (bid, ask)
-        if touch == market.last_bbo:
+        touch = book.touch()
+        if touch == market.last_bbo:  # identical Decimal objects: compared by identity
             return
         market.last_bbo = touch
+        bid, ask = touch
         bbo = self._bbo(market, bid, ask)
         for listener in list(self._listeners):
             try:

@@ -469,6 +469,10 @@ class L2OrderBook:
         except _MalformedSize as exc:
             raise self._malformed(exc) from None
 
+    def touch(self) -> tuple[Level | None, Level | None]:
+        """``(best_bid(), best_ask())`` in one call (read after every message)."""
+        return self.best_bid(), self.best_ask()
+
     def best_bid(self) -> Level | None:
         """(price, size) of the best bid, ``None`` if there are no bids. Hot path."""
         if not self._ready:

@@ -308,14 +308,15 @@ class WsConnection:
         transport = self._transport
         assert transport is not None
         handler = self._on_message
+        recv = transport.recv
         while True:
-            data = await transport.recv()
+            data = await recv()
             self.messages += 1
             if not self.messages & 63:
                 # a receive of already-buffered frames does not yield to the loop; give other
                 # tasks (a REST snapshot resync, timers) a turn during long bursts
                 await asyncio.sleep(0)
-            self.last_message_at = monotonic()
+            # no clock read per message: the watchdog notices the counter moving
             try:
                 # handlers return None, or an awaitable when they have asynchronous work
                 result = handler(data)
@@ -329,9 +330,13 @@ class WsConnection:
     async def _watchdog(self) -> None:
         interval = max(min(self.stale_after, *(v[0] for v in self._keys.values()))
                        if self._keys else self.stale_after, 0.05) / 4
+        counted = self.messages
         while True:
             await asyncio.sleep(interval)
             now = monotonic()
+            if self.messages != counted:
+                counted = self.messages
+                self.last_message_at = now
             if now - self.last_message_at > self.stale_after:
                 self.stale_reconnects += 1
                 await self.force_reconnect(f"no data for {self.stale_after}s")

@@ -41,8 +41,13 @@ def _int(value: Any) -> int | None:
 
 def parse_frame(raw: str | bytes) -> tuple[FeedMessage | MarkPriceMsg, ...]:
     frame: Any = orjson.loads(raw)
-    if not isinstance(frame, dict):
+    if type(frame) is not dict:
         return ()
+    data = frame.get("data")
+    if type(data) is dict and data.get("e") == "depth" and type(data.get("U")) is int:
+        # the hot path: a depth diff with integer ids, positional construction
+        return (BookDeltaMsg(data["s"], data.get("b") or (), data.get("a") or (),
+                             data["U"], data.get("u")),)
     stream = frame.get("stream")
     data = frame.get("data")
     if isinstance(stream, str) and isinstance(data, dict):

@@ -1,0 +1,1 @@
+"""Paradex trading client."""

@@ -1,0 +1,1 @@
+"""Paradex funding adapter (public; no credentials)."""
