@@ -317,3 +317,49 @@ def secret_forms_fixture() -> Callable[[str], list[str]]:
 def secret_bytes_fixture() -> Callable[[str], list[bytes]]:
     """``secret_bytes(secret)``: byte spellings of a secret to look for in raw database files."""
     return _secret_bytes
+
+
+# ---- a running simulator for the `--verify` happy path ------------------------------------
+
+@pytest.fixture(scope="session")
+def simulator_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """``perpdex sim up`` in its own process: the CLI under test runs its own event loop."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    state = tmp_path_factory.mktemp("sim") / "sim.json"
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "perpdex"), "sim", "up", "--port-base", "0"],
+        env={**os.environ, "PERPDEX_SIM_STATE": str(state)}, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    try:
+        line = proc.stdout.readline()
+        if not line:
+            pytest.skip("the simulator did not start")
+        yield json.loads(line)["venues"]
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        proc.stdout.close()
+
+
+@pytest.fixture
+def simulated_venue_account(simulator_process: dict[str, Any]
+                            ) -> Callable[[str], tuple[str, str, dict[str, str]]]:
+    """venue -> (rest_url, ws_url, credential values) of a fresh funded simulator account."""
+    import json
+    import urllib.request
+
+    def provide(venue: str) -> tuple[str, str, dict[str, str]]:
+        urls = simulator_process[venue]
+        request = urllib.request.Request(
+            urls["control"].rstrip("/") + "/accounts", data=json.dumps({"usd": "10000"}).encode(),
+            headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            created = json.loads(resp.read())
+        values = {k: str(v) for k, v in created["credentials"].items()}
+        return urls["rest"], urls["ws"], values
+
+    return provide
