@@ -7,7 +7,6 @@ books, user data stream) and delegates every method to a manager with one respon
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from decimal import Decimal
 
 from exchange_clients.aster.client.managers.account_manager import AccountManager
@@ -22,8 +21,8 @@ from exchange_clients.aster.client.utils.transport import AsterTransport, signer
 from exchange_clients.aster.funding_adapter.funding_client import load_catalog_entries
 from exchange_clients.aster.websocket.connection import UserDataStream
 from exchange_clients.aster.websocket.manager import AsterWebSocketManager
-from exchange_clients.base_client import BaseExchangeClient, OrderRequest
 from exchange_clients.common.ids import StringIds
+from exchange_clients.common.managed_client import ManagedClient
 from exchange_clients.common.markets import MarketCatalog, MarketEntry
 from exchange_clients.common.order_tracker import OrderTracker
 from exchange_clients.errors import (
@@ -33,18 +32,9 @@ from exchange_clients.errors import (
     InvalidOrderError,
 )
 from exchange_clients.models import (
-    BBO,
-    AccountPnL,
     ConnectionEvent,
-    Fill,
-    FundingPayment,
-    LeverageInfo,
     MarketInfo,
-    OrderBookSnapshot,
-    OrderInfo,
-    OrderResult,
     OrderUpdateEvent,
-    PositionSnapshot,
     PositionUpdateEvent,
 )
 from helpers.unified_logger import get_logger
@@ -53,7 +43,7 @@ from helpers.venue_config import AsterConfig
 __all__ = ["AsterClient"]
 
 
-class AsterClient(BaseExchangeClient):
+class AsterClient(ManagedClient):
     config: AsterConfig
 
     def __init__(self, config: AsterConfig) -> None:
@@ -167,15 +157,6 @@ class AsterClient(BaseExchangeClient):
 
     # ---- markets --------------------------------------------------------------------------
 
-    async def get_markets(self) -> dict[str, MarketInfo]:
-        return await self.market_data.markets()
-
-    async def fetch_bbo_prices(self, symbol: str) -> BBO:
-        return await self.market_data.bbo(symbol)
-
-    async def get_order_book_depth(self, symbol: str, levels: int = 10) -> OrderBookSnapshot:
-        return await self.market_data.depth(symbol, levels)
-
     # ---- orders ---------------------------------------------------------------------------
 
     def _new_client_order_id(self) -> str:
@@ -186,51 +167,4 @@ class AsterClient(BaseExchangeClient):
             raise InvalidOrderError(VENUE, "client order id must be 1-36 characters of "
                                     "[A-Za-z0-9._-]", code="CLIENT_ID", field="client_order_id")
 
-    async def _submit_order(self, request: OrderRequest) -> OrderResult:
-        return await self.order_manager.submit(request)
-
-    async def cancel_order(self, order_id: str, symbol: str) -> OrderInfo:
-        return await self.order_manager.cancel(order_id, symbol)
-
-    async def cancel_all_orders(self, symbol: str | None = None) -> int:
-        return await self.order_manager.cancel_all(symbol)
-
-    async def get_order_info(self, order_id: str, symbol: str, *,
-                             force_refresh: bool = False) -> OrderInfo:
-        return await self.order_manager.order_info(order_id, symbol, force_refresh=force_refresh)
-
-    async def get_order_by_client_id(self, client_order_id: str, symbol: str) -> OrderInfo | None:
-        return await self.order_manager.order_by_client_id(client_order_id, symbol)
-
-    async def get_active_orders(self, symbol: str | None = None) -> list[OrderInfo]:
-        return await self.order_manager.active_orders(symbol)
-
     # ---- account --------------------------------------------------------------------------
-
-    async def get_account_balance(self) -> Decimal:
-        return await self.accounts.available_balance()
-
-    async def get_total_asset_value(self) -> Decimal:
-        return await self.accounts.total_asset_value()
-
-    async def get_account_pnl(self) -> AccountPnL:
-        return await self.accounts.pnl()
-
-    async def get_account_positions(self) -> list[PositionSnapshot]:
-        return await self.position_manager.positions()
-
-    async def get_leverage_info(self, symbol: str) -> LeverageInfo:
-        return await self.position_manager.leverage_info(await self.get_contract_attributes(symbol))
-
-    async def set_leverage(self, symbol: str, leverage: Decimal) -> LeverageInfo:
-        market = await self.get_contract_attributes(symbol)
-        value = self._check_leverage(market, leverage)
-        return await self.position_manager.set_leverage(market, value)
-
-    async def get_funding_payments(self, symbol: str | None = None,
-                                   since: datetime | None = None) -> list[FundingPayment]:
-        return await self.accounts.funding_payments(symbol, since)
-
-    async def get_user_trade_history(self, symbol: str | None = None, since: datetime | None = None,
-                                     until: datetime | None = None) -> list[Fill]:
-        return await self.accounts.trade_history(symbol, since, until)

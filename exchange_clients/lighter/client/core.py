@@ -7,14 +7,12 @@ delegates every method to a manager with one responsibility.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from lighter import SignerClient
 
-from exchange_clients.base_client import BaseExchangeClient, OrderRequest
 from exchange_clients.common.ids import TimeOrderedIntIds
+from exchange_clients.common.managed_client import ManagedClient
 from exchange_clients.common.markets import MarketCatalog
 from exchange_clients.common.order_tracker import OrderTracker
 from exchange_clients.errors import (
@@ -35,18 +33,9 @@ from exchange_clients.lighter.client.utils.transport import LighterTransport
 from exchange_clients.lighter.websocket.connection import PrivateChannels
 from exchange_clients.lighter.websocket.manager import LighterWebSocketManager
 from exchange_clients.models import (
-    BBO,
-    AccountPnL,
     ConnectionEvent,
-    Fill,
-    FundingPayment,
-    LeverageInfo,
     MarketInfo,
-    OrderBookSnapshot,
-    OrderInfo,
-    OrderResult,
     OrderUpdateEvent,
-    PositionSnapshot,
 )
 from helpers.unified_logger import get_logger
 from helpers.venue_config import LighterConfig
@@ -56,8 +45,11 @@ __all__ = ["LighterClient"]
 VENUE = "lighter"
 
 
-class LighterClient(BaseExchangeClient):
+class LighterClient(ManagedClient):
     config: LighterConfig
+    accounts: AccountManager
+    order_manager: OrderManager
+    position_manager: PositionManager
 
     def __init__(self, config: LighterConfig) -> None:
         if not isinstance(config, LighterConfig):
@@ -78,8 +70,10 @@ class LighterClient(BaseExchangeClient):
         self.market_data = MarketDataManager(self._transport, self._catalog, self._ws)
         self.accounts = AccountManager(self._transport, self._catalog, self._auth,
                                        config.account_index)
-        self._orders: OrderManager | None = None
-        self._positions: PositionManager | None = None
+        self._sender = TxSender(self._transport, config.api_key_index, config.account_index)
+        self.order_manager = OrderManager(self._sender, self._transport, self._catalog,
+                                          self._tracker, self._auth)
+        self.position_manager = PositionManager(self.accounts, self._catalog, self._sender)
         self._reconcile_task: asyncio.Task[None] | None = None
 
     def get_exchange_name(self) -> str:
@@ -105,10 +99,7 @@ class LighterClient(BaseExchangeClient):
         try:
             await self._catalog.refresh()
             await self._check_key()
-            sender = TxSender(self._signer, self._transport, cfg.api_key_index, cfg.account_index)
-            self._orders = OrderManager(sender, self._transport, self._catalog, self._tracker,
-                                        self._auth)
-            self._positions = PositionManager(self.accounts, self._catalog, sender)
+            self._sender.bind(self._signer)
             await self._ws.connect()
         except BaseException:
             await self.disconnect()
@@ -135,6 +126,7 @@ class LighterClient(BaseExchangeClient):
         await self.events.close()
         await self._transport.close()  # also the signer's ApiClient: it is the same one
         self._signer = None
+        self._sender.bind(None)
 
     async def _load_markets(self) -> list[Any]:
         body = await self._transport.call("orderBookDetails",
@@ -175,33 +167,10 @@ class LighterClient(BaseExchangeClient):
             self._log.warning("reconciliation after reconnect failed: %s", exc)
 
     @property
-    def order_manager(self) -> OrderManager:
-        if self._orders is None:
-            raise ConfigurationError(VENUE, "client not connected: await connect() first",
-                                     code="NOT_CONNECTED")
-        return self._orders
-
-    @property
-    def position_manager(self) -> PositionManager:
-        if self._positions is None:
-            raise ConfigurationError(VENUE, "client not connected: await connect() first",
-                                     code="NOT_CONNECTED")
-        return self._positions
-
-    @property
     def websocket(self) -> LighterWebSocketManager:
         return self._ws
 
     # ---- markets --------------------------------------------------------------------------
-
-    async def get_markets(self) -> dict[str, MarketInfo]:
-        return await self.market_data.markets()
-
-    async def fetch_bbo_prices(self, symbol: str) -> BBO:
-        return await self.market_data.bbo(symbol)
-
-    async def get_order_book_depth(self, symbol: str, levels: int = 10) -> OrderBookSnapshot:
-        return await self.market_data.depth(symbol, levels)
 
     # ---- orders ---------------------------------------------------------------------------
 
@@ -213,57 +182,9 @@ class LighterClient(BaseExchangeClient):
             raise InvalidOrderError(VENUE, "client order id must be an integer in 1..2^48-1",
                                     code="CLIENT_ID", field="client_order_id")
 
-    async def _submit_order(self, request: OrderRequest) -> OrderResult:
-        return await self.order_manager.submit(request)
-
-    async def cancel_order(self, order_id: str, symbol: str) -> OrderInfo:
-        return await self.order_manager.cancel(order_id, symbol)
-
-    async def cancel_all_orders(self, symbol: str | None = None) -> int:
-        return await self.order_manager.cancel_all(symbol)
-
-    async def get_order_info(self, order_id: str, symbol: str, *,
-                             force_refresh: bool = False) -> OrderInfo:
-        return await self.order_manager.order_info(order_id, symbol, force_refresh=force_refresh)
-
-    async def get_order_by_client_id(self, client_order_id: str, symbol: str) -> OrderInfo | None:
-        return await self.order_manager.order_by_client_id(client_order_id, symbol)
-
-    async def get_active_orders(self, symbol: str | None = None) -> list[OrderInfo]:
-        return await self.order_manager.active_orders(symbol)
-
     # ---- account --------------------------------------------------------------------------
-
-    async def get_account_balance(self) -> Decimal:
-        return await self.accounts.available_balance()
-
-    async def get_total_asset_value(self) -> Decimal:
-        return await self.accounts.total_asset_value()
-
-    async def get_account_pnl(self) -> AccountPnL:
-        return await self.accounts.pnl()
-
-    async def get_account_positions(self) -> list[PositionSnapshot]:
-        return await self.position_manager.positions()
-
-    async def get_leverage_info(self, symbol: str) -> LeverageInfo:
-        return await self.position_manager.leverage_info(await self.get_contract_attributes(symbol))
-
-    async def set_leverage(self, symbol: str, leverage: Decimal) -> LeverageInfo:
-        market = await self.get_contract_attributes(symbol)
-        value = self._check_leverage(market, leverage)
-        return await self.position_manager.set_leverage(market, value)
-
-    async def get_funding_payments(self, symbol: str | None = None,
-                                   since: datetime | None = None) -> list[FundingPayment]:
-        return await self.accounts.funding_payments(symbol, since)
-
-    async def get_user_trade_history(self, symbol: str | None = None, since: datetime | None = None,
-                                     until: datetime | None = None) -> list[Fill]:
-        return await self.accounts.trade_history(symbol, since, until)
 
     @property
     def signing_stats(self) -> tuple[int, float]:
         """(transactions signed, total seconds spent signing) — for benchmarks."""
-        sender = self._orders._sender if self._orders is not None else None
-        return (sender.signed, sender.sign_seconds) if sender is not None else (0, 0.0)
+        return self._sender.signed, self._sender.sign_seconds

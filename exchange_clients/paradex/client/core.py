@@ -10,28 +10,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from exchange_clients.base_client import BaseExchangeClient, OrderRequest
 from exchange_clients.common.ids import StringIds
+from exchange_clients.common.managed_client import ManagedClient
 from exchange_clients.common.markets import MarketCatalog, MarketEntry
 from exchange_clients.common.order_tracker import OrderTracker
 from exchange_clients.errors import ConfigurationError, ExchangeError
 from exchange_clients.models import (
-    BBO,
-    AccountPnL,
     ConnectionEvent,
-    Fill,
-    FundingPayment,
-    LeverageInfo,
     MarketInfo,
-    OrderBookSnapshot,
-    OrderInfo,
-    OrderResult,
     OrderUpdateEvent,
-    PositionSnapshot,
 )
 from exchange_clients.paradex.client.managers.account_manager import AccountManager
 from exchange_clients.paradex.client.managers.market_data import MarketDataManager
@@ -60,7 +50,7 @@ __all__ = ["ParadexClient"]
 VENUE = "paradex"
 
 
-class ParadexClient(BaseExchangeClient):
+class ParadexClient(ManagedClient):
     config: ParadexConfig
 
     def __init__(self, config: ParadexConfig) -> None:
@@ -81,8 +71,8 @@ class ParadexClient(BaseExchangeClient):
                                            private=self._private, private_handler=handler)
         self.market_data = MarketDataManager(self._transport, self._catalog, self._ws)
         self.accounts = AccountManager(self._transport, self._catalog)
-        self.positions = PositionManager(self._transport, self._catalog)
-        self.orders = OrderManager(self._transport, self._catalog, self._tracker,
+        self.position_manager = PositionManager(self._transport, self._catalog)
+        self.order_manager = OrderManager(self._transport, self._catalog, self._tracker,
                                    self._settlements, feed_live=self._private_feed_live)
         self._reconcile_task: asyncio.Task[None] | None = None
 
@@ -151,11 +141,11 @@ class ParadexClient(BaseExchangeClient):
         """Open orders from REST replace what the feed may have missed while disconnected."""
         try:
             before = {o.order_id: o.symbol for o in self._tracker.open_orders()}
-            live = {o.order_id for o in await self.orders.active_orders()}
+            live = {o.order_id for o in await self.order_manager.active_orders()}
             for order_id, symbol in before.items():
                 if order_id in live:
                     continue
-                final = await self.orders.order_info(order_id, symbol, force_refresh=True)
+                final = await self.order_manager.order_info(order_id, symbol, force_refresh=True)
                 self.events.publish(OrderUpdateEvent(venue=VENUE, order=final))
         except ExchangeError as exc:
             self._log.warning("reconciliation after reconnect failed: %s", exc)
@@ -179,15 +169,6 @@ class ParadexClient(BaseExchangeClient):
 
     # ---- markets --------------------------------------------------------------------------
 
-    async def get_markets(self) -> dict[str, MarketInfo]:
-        return await self.market_data.markets()
-
-    async def fetch_bbo_prices(self, symbol: str) -> BBO:
-        return await self.market_data.bbo(symbol)
-
-    async def get_order_book_depth(self, symbol: str, levels: int = 10) -> OrderBookSnapshot:
-        return await self.market_data.depth(symbol, levels)
-
     # ---- orders ---------------------------------------------------------------------------
 
     def _new_client_order_id(self) -> str:
@@ -196,55 +177,7 @@ class ParadexClient(BaseExchangeClient):
     def _check_client_order_id(self, client_order_id: str) -> None:
         check_client_id(client_order_id)
 
-    async def _submit_order(self, request: OrderRequest) -> OrderResult:
-        self._signer()
-        return await self.orders.submit(request)
-
-    async def cancel_order(self, order_id: str, symbol: str) -> OrderInfo:
-        return await self.orders.cancel(order_id, symbol)
-
-    async def cancel_all_orders(self, symbol: str | None = None) -> int:
-        return await self.orders.cancel_all(symbol)
-
-    async def get_order_info(self, order_id: str, symbol: str, *,
-                             force_refresh: bool = False) -> OrderInfo:
-        return await self.orders.order_info(order_id, symbol, force_refresh=force_refresh)
-
-    async def get_order_by_client_id(self, client_order_id: str, symbol: str) -> OrderInfo | None:
-        return await self.orders.order_by_client_id(client_order_id, symbol)
-
-    async def get_active_orders(self, symbol: str | None = None) -> list[OrderInfo]:
-        return await self.orders.active_orders(symbol)
-
     # ---- account --------------------------------------------------------------------------
-
-    async def get_account_balance(self) -> Decimal:
-        return await self.accounts.available_balance()
-
-    async def get_total_asset_value(self) -> Decimal:
-        return await self.accounts.total_asset_value()
-
-    async def get_account_pnl(self) -> AccountPnL:
-        return await self.accounts.pnl()
-
-    async def get_account_positions(self) -> list[PositionSnapshot]:
-        return await self.positions.positions()
-
-    async def get_leverage_info(self, symbol: str) -> LeverageInfo:
-        return await self.positions.leverage_info(await self.get_contract_attributes(symbol))
-
-    async def set_leverage(self, symbol: str, leverage: Decimal) -> LeverageInfo:
-        market = await self.get_contract_attributes(symbol)
-        value = self._check_leverage(market, leverage)
-        return await self.positions.set_leverage(market, value)
-
-    async def get_funding_payments(self, symbol: str | None = None,
-                                   since: datetime | None = None) -> list[FundingPayment]:
-        return await self.accounts.funding_payments(symbol, since)
-
-    async def get_user_trade_history(self, symbol: str | None = None, since: datetime | None = None,
-                                     until: datetime | None = None) -> list[Fill]:
-        return await self.accounts.trade_history(symbol, since, until)
 
     @property
     def signing_stats(self) -> tuple[int, float]:

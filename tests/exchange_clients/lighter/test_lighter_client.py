@@ -113,7 +113,7 @@ async def test_order_book_gap_resyncs_and_is_never_served_stale(
     assert ws.resyncs > resyncs, "the gap was never detected"
     await ws.wait_ready("ETH", 5)
     bbo = ws.get_latest_bbo("ETH")
-    rest = await client.market_data._rest_book("ETH", 1)
+    rest = await client.market_data.rest_book("ETH", 1)
     assert bbo.bid == rest.bids[0].price and bbo.ask == rest.asks[0].price
 
 

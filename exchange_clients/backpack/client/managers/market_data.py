@@ -8,56 +8,23 @@ from exchange_clients.backpack.client.utils.converters import book_side
 from exchange_clients.backpack.client.utils.helpers import VENUE, depth_limit
 from exchange_clients.backpack.client.utils.transport import BackpackTransport
 from exchange_clients.backpack.websocket.manager import BackpackWebSocketManager
+from exchange_clients.common.market_data import LiveBookMarketData
 from exchange_clients.common.markets import MarketCatalog
 from exchange_clients.errors import (
     ExchangeError,
     MarketNotFoundError,
     OrderNotFoundError,
-    StaleDataError,
 )
-from exchange_clients.models import BBO, MarketInfo, OrderBookSnapshot
+from exchange_clients.models import OrderBookSnapshot
 
 __all__ = ["MarketDataManager"]
 
 
-class MarketDataManager:
+class MarketDataManager(LiveBookMarketData):
     def __init__(self, transport: BackpackTransport, catalog: MarketCatalog[BackpackMarket],
                  ws: BackpackWebSocketManager) -> None:
+        super().__init__(VENUE, catalog, ws)
         self._transport = transport
-        self.catalog = catalog
-        self._ws = ws
-
-    async def markets(self) -> dict[str, MarketInfo]:
-        return await self.catalog.markets()
-
-    async def _live(self, symbol: str) -> bool:
-        """True if the WebSocket book can answer; subscribes the market on first use."""
-        if symbol not in self._ws.symbols():
-            await self._ws.prepare_market_feed(symbol)
-            return False
-        return self._ws.is_ready(symbol)
-
-    async def bbo(self, symbol: str) -> BBO:
-        market = (await self.catalog.entry(symbol)).info
-        if await self._live(market.symbol):
-            try:
-                return self._ws.get_latest_bbo(market.symbol)
-            except StaleDataError:
-                pass  # lost sync between the check and the read: fall back to REST
-        book = await self.rest_book(market.symbol, 1)
-        bid, ask = book.best_bid, book.best_ask
-        return BBO(venue=VENUE, symbol=market.symbol, bid=bid.price if bid else None,
-                   bid_size=bid.size if bid else None, ask=ask.price if ask else None,
-                   ask_size=ask.size if ask else None, source="rest")
-
-    async def depth(self, symbol: str, levels: int) -> OrderBookSnapshot:
-        market = (await self.catalog.entry(symbol)).info
-        if await self._live(market.symbol):
-            try:
-                return self._ws.get_order_book(market.symbol, levels)
-            except StaleDataError:
-                pass
-        return await self.rest_book(market.symbol, levels)
 
     async def rest_book(self, symbol: str, levels: int) -> OrderBookSnapshot:
         entry = await self.catalog.entry(symbol)

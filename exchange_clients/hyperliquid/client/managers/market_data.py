@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
+from exchange_clients.common.market_data import LiveBookMarketData
 from exchange_clients.common.markets import MarketCatalog
-from exchange_clients.errors import ExchangeError, StaleDataError
+from exchange_clients.errors import ExchangeError
 from exchange_clients.hyperliquid.client.utils.caching import HyperliquidMarket
 from exchange_clients.hyperliquid.client.utils.converters import book_snapshot
 from exchange_clients.hyperliquid.client.utils.helpers import VENUE
 from exchange_clients.hyperliquid.client.utils.transport import HyperliquidTransport
 from exchange_clients.hyperliquid.websocket.manager import HyperliquidWebSocketManager
-from exchange_clients.models import BBO, MarketInfo, OrderBookSnapshot
+from exchange_clients.models import OrderBookSnapshot
 
 __all__ = ["MarketDataManager"]
 
@@ -18,45 +19,11 @@ __all__ = ["MarketDataManager"]
 REST_BOOK_LEVELS = 20
 
 
-class MarketDataManager:
+class MarketDataManager(LiveBookMarketData):
     def __init__(self, transport: HyperliquidTransport, catalog: MarketCatalog[HyperliquidMarket],
                  ws: HyperliquidWebSocketManager) -> None:
+        super().__init__(VENUE, catalog, ws)
         self._transport = transport
-        self.catalog = catalog
-        self._ws = ws
-
-    async def markets(self) -> dict[str, MarketInfo]:
-        return await self.catalog.markets()
-
-    async def _live(self, symbol: str) -> bool:
-        """True if the WebSocket book can answer; subscribes the market on first use."""
-        if symbol not in self._ws.symbols():
-            await self._ws.prepare_market_feed(symbol)
-            return False
-        return self._ws.is_ready(symbol)
-
-    async def bbo(self, symbol: str) -> BBO:
-        market = (await self.catalog.entry(symbol)).info
-        if await self._live(market.symbol):
-            try:
-                return self._ws.get_latest_bbo(market.symbol)
-            except StaleDataError:
-                pass  # lost sync between the check and the read: fall back to REST
-        book = await self.rest_book(market.symbol, 1)
-        best_bid, best_ask = book.best_bid, book.best_ask
-        return BBO(venue=VENUE, symbol=market.symbol,
-                   bid=best_bid.price if best_bid else None, bid_size=best_bid.size if best_bid else None,
-                   ask=best_ask.price if best_ask else None, ask_size=best_ask.size if best_ask else None,
-                   source="rest")
-
-    async def depth(self, symbol: str, levels: int) -> OrderBookSnapshot:
-        market = (await self.catalog.entry(symbol)).info
-        if await self._live(market.symbol):
-            try:
-                return self._ws.get_order_book(market.symbol, levels)
-            except StaleDataError:
-                pass
-        return await self.rest_book(market.symbol, levels)
 
     async def rest_book(self, symbol: str, levels: int = REST_BOOK_LEVELS) -> OrderBookSnapshot:
         entry = await self.catalog.entry(symbol)

@@ -29,6 +29,7 @@ from exchange_clients.common.nonce import SequentialNonces
 from exchange_clients.common.order_tracker import OrderTracker
 from exchange_clients.common.submission import resolve_by_client_id
 from exchange_clients.errors import (
+    ConfigurationError,
     ExchangeError,
     InvalidOrderError,
     NetworkError,
@@ -66,15 +67,25 @@ class TxSender:
     """Sign with lighter-sdk's ``SignerClient``; submit with the SDK's ``TransactionApi.send_tx``
     (what ``SignerClient.send_tx`` wraps) so that timeouts and our error table apply."""
 
-    def __init__(self, signer: SignerClient, transport: LighterTransport, api_key_index: int,
+    def __init__(self, transport: LighterTransport, api_key_index: int,
                  account_index: int) -> None:
-        self.signer = signer
+        self._signer: SignerClient | None = None  # bound at connect(): it needs the running loop
         self.transport = transport
         self.api_key_index = api_key_index
         self.account_index = account_index
         self.nonces = SequentialNonces(self._next_nonce)
         self.sign_seconds = 0.0
         self.signed = 0
+
+    def bind(self, signer: SignerClient | None) -> None:
+        self._signer = signer
+
+    @property
+    def signer(self) -> SignerClient:
+        if self._signer is None:
+            raise ConfigurationError(VENUE, "client not connected: await connect() first",
+                                     code="NOT_CONNECTED")
+        return self._signer
 
     async def _next_nonce(self) -> int:
         body = await self.transport.call("nextNonce", self.transport.tx.next_nonce,
