@@ -23,6 +23,8 @@ from decimal import Decimal
 from typing import Protocol
 
 from exchange_clients.base_client import BaseExchangeClient, OrderRequest
+from exchange_clients.common.order_tracker import OrderTracker
+from exchange_clients.errors import ExchangeError
 from exchange_clients.models import (
     BBO,
     AccountPnL,
@@ -33,8 +35,11 @@ from exchange_clients.models import (
     OrderBookSnapshot,
     OrderInfo,
     OrderResult,
+    OrderUpdateEvent,
     PositionSnapshot,
+    PositionUpdateEvent,
 )
+from helpers.unified_logger import get_logger
 
 __all__ = ["ManagedClient", "MarketDataManagerProtocol", "OrderManagerProtocol",
            "PositionManagerProtocol", "AccountManagerProtocol"]
@@ -76,6 +81,25 @@ class ManagedClient(BaseExchangeClient):
     order_manager: OrderManagerProtocol
     position_manager: PositionManagerProtocol
     accounts: AccountManagerProtocol
+
+    async def reconcile_after_reconnect(self, tracker: OrderTracker) -> None:
+        """After a reconnect, REST replaces what the private feed may have missed: every order
+        the tracker believed open but the venue no longer lists gets its final state (and an
+        event), and every position is re-published. Failures are logged, never raised: the
+        next reconnect or read will try again."""
+        venue = self.get_exchange_name()
+        try:
+            before = {o.order_id: o.symbol for o in tracker.open_orders()}
+            live = {o.order_id for o in await self.order_manager.active_orders()}
+            for order_id, symbol in before.items():
+                if order_id not in live:  # finished while we were away
+                    final = await self.order_manager.order_info(order_id, symbol,
+                                                                force_refresh=True)
+                    self.events.publish(OrderUpdateEvent(venue=venue, order=final))
+            for position in await self.position_manager.positions():
+                self.events.publish(PositionUpdateEvent(venue=venue, position=position))
+        except ExchangeError as exc:
+            get_logger("client", venue).warning("reconciliation after reconnect failed: %s", exc)
 
     # ---- markets --------------------------------------------------------------------------
 

@@ -34,8 +34,6 @@ from exchange_clients.errors import (
 from exchange_clients.models import (
     ConnectionEvent,
     MarketInfo,
-    OrderUpdateEvent,
-    PositionUpdateEvent,
 )
 from helpers.unified_logger import get_logger
 from helpers.venue_config import AsterConfig
@@ -127,19 +125,7 @@ class AsterClient(ManagedClient):
             self._reconcile_task = asyncio.create_task(self._reconcile(), name="aster-reconcile")
 
     async def _reconcile(self) -> None:
-        """Open orders and positions from REST replace what the stream may have missed."""
-        try:
-            before = {o.order_id: o.symbol for o in self._tracker.open_orders()}
-            live = {o.order_id for o in await self.order_manager.active_orders()}
-            for order_id, symbol in before.items():
-                if order_id not in live:  # finished while we were away
-                    final = await self.order_manager.order_info(order_id, symbol,
-                                                                force_refresh=True)
-                    self.events.publish(OrderUpdateEvent(venue=VENUE, order=final))
-            for position in await self.position_manager.positions():
-                self.events.publish(PositionUpdateEvent(venue=VENUE, position=position))
-        except ExchangeError as exc:
-            self._log.warning("reconciliation after reconnect failed: %s", exc)
+        await self.reconcile_after_reconnect(self._tracker)
 
     @property
     def websocket(self) -> AsterWebSocketManager:
@@ -154,8 +140,6 @@ class AsterClient(ManagedClient):
         """(requests signed, total seconds spent signing) — for benchmarks."""
         signer = self._transport.signer
         return (signer.signed, signer.sign_seconds) if signer is not None else (0, 0.0)
-
-    # ---- markets --------------------------------------------------------------------------
 
     # ---- orders ---------------------------------------------------------------------------
 

@@ -26,11 +26,10 @@ from exchange_clients.common.ids import TimeOrderedIntIds
 from exchange_clients.common.managed_client import ManagedClient
 from exchange_clients.common.markets import MarketCatalog, MarketEntry
 from exchange_clients.common.order_tracker import OrderTracker
-from exchange_clients.errors import ConfigurationError, ExchangeError, InvalidOrderError
+from exchange_clients.errors import ConfigurationError, InvalidOrderError
 from exchange_clients.models import (
     ConnectionEvent,
     MarketInfo,
-    OrderUpdateEvent,
 )
 from helpers.unified_logger import get_logger
 from helpers.venue_config import BackpackConfig
@@ -121,17 +120,7 @@ class BackpackClient(ManagedClient):
             self._reconcile_task = asyncio.create_task(self._reconcile(), name="backpack-reconcile")
 
     async def _reconcile(self) -> None:
-        """Open orders from REST replace what the feed may have missed while disconnected."""
-        try:
-            before = {o.order_id: o.symbol for o in self._tracker.open_orders()}
-            live = {o.order_id for o in await self.order_manager.active_orders()}
-            for order_id, symbol in before.items():
-                if order_id in live:
-                    continue
-                final = await self.order_manager.order_info(order_id, symbol, force_refresh=True)
-                self.events.publish(OrderUpdateEvent(venue=VENUE, order=final))
-        except ExchangeError as exc:
-            self._log.warning("reconciliation after reconnect failed: %s", exc)
+        await self.reconcile_after_reconnect(self._tracker)
 
     @property
     def websocket(self) -> BackpackWebSocketManager:
@@ -140,8 +129,6 @@ class BackpackClient(ManagedClient):
     @property
     def transport(self) -> BackpackTransport:
         return self._transport
-
-    # ---- markets --------------------------------------------------------------------------
 
     # ---- orders ---------------------------------------------------------------------------
 

@@ -20,7 +20,6 @@ from exchange_clients.common.order_tracker import OrderTracker
 from exchange_clients.errors import (
     AuthenticationError,
     ConfigurationError,
-    ExchangeError,
     InvalidOrderError,
 )
 from exchange_clients.hyperliquid.client.managers.account_manager import AccountManager
@@ -42,7 +41,6 @@ from exchange_clients.hyperliquid.websocket.manager import HyperliquidWebSocketM
 from exchange_clients.models import (
     ConnectionEvent,
     MarketInfo,
-    OrderUpdateEvent,
 )
 from helpers.unified_logger import get_logger
 from helpers.venue_config import HyperliquidConfig
@@ -145,17 +143,7 @@ class HyperliquidClient(ManagedClient):
             self._reconcile_task = asyncio.create_task(self._reconcile(), name="hl-reconcile")
 
     async def _reconcile(self) -> None:
-        """Open orders from REST replace what the feed may have missed while disconnected."""
-        try:
-            before = {o.order_id: o.symbol for o in self._tracker.open_orders()}
-            live = {o.order_id for o in await self.order_manager.active_orders()}
-            for order_id, symbol in before.items():
-                if order_id in live:
-                    continue  # still open: active_orders() refreshed it
-                final = await self.order_manager.order_info(order_id, symbol, force_refresh=True)
-                self.events.publish(OrderUpdateEvent(venue=VENUE, order=final))
-        except ExchangeError as exc:
-            self._log.warning("reconciliation after reconnect failed: %s", exc)
+        await self.reconcile_after_reconnect(self._tracker)
 
     @property
     def websocket(self) -> HyperliquidWebSocketManager:
@@ -164,8 +152,6 @@ class HyperliquidClient(ManagedClient):
     @property
     def transport(self) -> HyperliquidTransport:
         return self._transport
-
-    # ---- markets --------------------------------------------------------------------------
 
     # ---- orders ---------------------------------------------------------------------------
 

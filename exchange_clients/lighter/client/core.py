@@ -18,7 +18,6 @@ from exchange_clients.common.order_tracker import OrderTracker
 from exchange_clients.errors import (
     AuthenticationError,
     ConfigurationError,
-    ExchangeError,
     InvalidOrderError,
     NetworkError,
 )
@@ -35,7 +34,6 @@ from exchange_clients.lighter.websocket.manager import LighterWebSocketManager
 from exchange_clients.models import (
     ConnectionEvent,
     MarketInfo,
-    OrderUpdateEvent,
 )
 from helpers.unified_logger import get_logger
 from helpers.venue_config import LighterConfig
@@ -153,24 +151,11 @@ class LighterClient(ManagedClient):
         return token
 
     async def _reconcile(self) -> None:
-        """Open orders from REST replace what the feed may have missed while disconnected."""
-        try:
-            before = {o.order_id for o in self._tracker.open_orders()}
-            live = await self.order_manager.active_orders()
-            live_ids = {o.order_id for o in live}
-            for order_id in before - live_ids:  # finished while we were away
-                final = await self.order_manager.order_info(
-                    order_id, self._tracker.get(order_id).symbol,  # type: ignore[union-attr]
-                    force_refresh=True)
-                self.events.publish(OrderUpdateEvent(venue=VENUE, order=final))
-        except ExchangeError as exc:
-            self._log.warning("reconciliation after reconnect failed: %s", exc)
+        await self.reconcile_after_reconnect(self._tracker)
 
     @property
     def websocket(self) -> LighterWebSocketManager:
         return self._ws
-
-    # ---- markets --------------------------------------------------------------------------
 
     # ---- orders ---------------------------------------------------------------------------
 

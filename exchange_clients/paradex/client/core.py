@@ -17,11 +17,10 @@ from exchange_clients.common.ids import StringIds
 from exchange_clients.common.managed_client import ManagedClient
 from exchange_clients.common.markets import MarketCatalog, MarketEntry
 from exchange_clients.common.order_tracker import OrderTracker
-from exchange_clients.errors import ConfigurationError, ExchangeError
+from exchange_clients.errors import ConfigurationError
 from exchange_clients.models import (
     ConnectionEvent,
     MarketInfo,
-    OrderUpdateEvent,
 )
 from exchange_clients.paradex.client.managers.account_manager import AccountManager
 from exchange_clients.paradex.client.managers.market_data import MarketDataManager
@@ -138,17 +137,7 @@ class ParadexClient(ManagedClient):
         return token
 
     async def _reconcile(self) -> None:
-        """Open orders from REST replace what the feed may have missed while disconnected."""
-        try:
-            before = {o.order_id: o.symbol for o in self._tracker.open_orders()}
-            live = {o.order_id for o in await self.order_manager.active_orders()}
-            for order_id, symbol in before.items():
-                if order_id in live:
-                    continue
-                final = await self.order_manager.order_info(order_id, symbol, force_refresh=True)
-                self.events.publish(OrderUpdateEvent(venue=VENUE, order=final))
-        except ExchangeError as exc:
-            self._log.warning("reconciliation after reconnect failed: %s", exc)
+        await self.reconcile_after_reconnect(self._tracker)
 
     def _private_feed_live(self) -> bool:
         return self._private.authenticated.is_set() and self._ws.connection.connected
@@ -166,8 +155,6 @@ class ParadexClient(ManagedClient):
             raise ConfigurationError(VENUE, "client not connected: await connect() first",
                                      code="NOT_CONNECTED")
         return self._transport.signer
-
-    # ---- markets --------------------------------------------------------------------------
 
     # ---- orders ---------------------------------------------------------------------------
 
