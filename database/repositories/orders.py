@@ -201,6 +201,21 @@ class OrderRepository:
         async with self._sessions() as session:
             return list(await session.scalars(query.order_by(FillRecord.filled_at, FillRecord.id)))
 
+    async def for_position(self, position_id: str) -> list[OrderRecord]:
+        """Every order placed for a strategy position, oldest first."""
+        async with self._sessions() as session:
+            return list(await session.scalars(
+                select(OrderRecord).where(OrderRecord.position_id == position_id)
+                .order_by(OrderRecord.created_at, OrderRecord.id)))
+
+    async def position_fills(self, position_id: str) -> list[FillRecord]:
+        """Every recorded fill of the orders of a strategy position, oldest first."""
+        async with self._sessions() as session:
+            return list(await session.scalars(
+                select(FillRecord).join(OrderRecord, FillRecord.order_id == OrderRecord.id)
+                .where(OrderRecord.position_id == position_id)
+                .order_by(FillRecord.filled_at, FillRecord.id)))
+
     @staticmethod
     def _by_cid(account: str, venue: str, client_order_id: str) -> Select[OrderRecord]:
         return select(OrderRecord).where(OrderRecord.account == account, OrderRecord.venue == venue,

@@ -222,6 +222,22 @@ async def test_fills_are_recorded_once_and_linked(db: Database) -> None:
     assert [f.trade_id for f in await db.orders.fills("main", since=T0 + timedelta(seconds=1))] == ["t-2"]
 
 
+async def test_orders_and_fills_of_a_position(db: Database) -> None:
+    position = await db.positions.open("funding-arb", "main", "BTC",
+                                       [LegInput("lighter", "BTC", "buy", Decimal("0.01"))])
+    await db.orders.record_intent(_intent("p1", position_id=position.id))
+    await db.orders.record_intent(_intent("p2", position_id=position.id, venue="aster"))
+    await db.orders.record_intent(_intent("elsewhere"))
+    assert [o.client_order_id for o in await db.orders.for_position(position.id)] == ["p1", "p2"]
+    trades = (("p1", "lighter", "t-1"), ("p2", "aster", "t-2"), ("elsewhere", "lighter", "t-3"))
+    for cid, venue, trade in trades:
+        await db.orders.record_fill(FillInput(account="main", venue=venue, symbol="BTC", trade_id=trade,
+                                              side="buy", price=Decimal("64000"), quantity=Decimal("0.01"),
+                                              fee=Decimal("0.1"), filled_at=T0, client_order_id=cid))
+    assert [f.trade_id for f in await db.orders.position_fills(position.id)] == ["t-1", "t-2"]
+    assert await db.orders.position_fills("no-such-position") == []
+
+
 # ---- notifications outbox -----------------------------------------------------------------
 
 async def test_outbox_claim_send_retry(db: Database) -> None:
