@@ -245,6 +245,13 @@ class RunnerLock:
                 await session.execute(delete(RunnerLockRecord).where(
                     RunnerLockRecord.name.in_(self.names),
                     RunnerLockRecord.holder_id == self.holder_id))
+        except DBAPIError as exc:
+            # The row only describes the holder; liveness is the primitive, released below,
+            # so the next runner takes the row over as stale. Failing here would replace the
+            # error that ended the run (e.g. a cancellation that left a write transaction
+            # open on a pooled SQLite connection) with a less useful one.
+            _log.warning("runner lock on %s: could not delete its record (%s); the next runner "
+                         "takes it over", ", ".join(self.names), type(exc.orig).__name__)
         finally:
             await self._release_primitives()
         _log.info("runner lock released on %s", ", ".join(self.names))

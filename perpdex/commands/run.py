@@ -4,7 +4,14 @@
 live view of positions, funding, PnL and venue health. Ctrl-C stops it cleanly: executions in
 progress finish hedged, working orders are cancelled, positions stay open (hedged) and are
 picked up again by the next run. A second Ctrl-C aborts at once (the next run reconciles).
-Heavy imports stay inside the commands.
+
+``perpdex run grid --config FILE [--sim]`` runs the single-venue grid with a live view of its
+orders, position, PnL and round trips. Ctrl-C writes the take-profit ladder down and cancels
+every working order; the position stays and the next run re-places the ladder. A stop rule
+(stop price, stop-loss) closes everything and ends the run.
+
+Exit codes: 0 done, 1 failed, 2 bad config, 3 refused (another runner holds the account).
+Heavy imports stay inside the commands; the wiring is in ``perpdex/*_app.py``.
 """
 
 from __future__ import annotations
@@ -102,46 +109,26 @@ def grid(
 
 async def _grid(path: Path, sim: bool, database_url: str | None, live: bool,
                 max_checks: int | None) -> int:
-    import tempfile
     from contextlib import AsyncExitStack
-    from typing import Any
 
     from rich.console import Console
 
     from database import DatabaseError
     from exchange_clients.errors import ExchangeError
     from helpers.config import ConfigError
-    from helpers.time import from_ms, utc_now
+    from perpdex.grid_app import load, open_session, run_session
     from perpdex.sim_venues import SimulationUnavailableError
-    from strategies.grid import load_grid_config
-    from strategies.grid.app import open_session, run_session
     from strategies.runner import RunnerRefusedError
 
     console, err = Console(), Console(stderr=True)
     try:
-        config = load_grid_config(path)
+        config = load(path)
     except ConfigError as exc:
         err.print(f"perpdex run grid: {exc}", markup=False)
         return EXIT_CONFIG
     async with AsyncExitStack() as stack:
         try:
-            client_config: dict[str, Any] | None = None
-            clock, interval = utc_now, None
-            if sim:   # the simulator stays in the CLI layer (strategies never import it)
-                from perpdex.sim_venues import simulated_venues
-
-                simulated = await stack.enter_async_context(
-                    simulated_venues([config.venue], config.sim.scenario, speed=config.sim.speed))
-                created = simulated.server.servers[config.venue].create_account(config.sim.usd, config.name)
-                client_config = {**created["credentials"], **simulated.configs[config.venue]}
-                config = config.model_copy(update={"account": f"sim-{config.venue}-{created['account_id']}"})
-                sim_clock = simulated.server.simulation.clock
-                clock, interval = (lambda: from_ms(sim_clock.market_ms())), config.sim.check_interval_seconds
-                if database_url is None:
-                    tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="perpdex-sim-"))
-                    database_url = f"sqlite+aiosqlite:///{tmp}/grid.db"
-            session = await open_session(stack, config, client_config=client_config, clock=clock,
-                                         database_url=database_url, check_interval=interval)
+            session = await open_session(stack, config, sim=sim, database_url=database_url)
             summary = await run_session(session, console=console, live=live, max_checks=max_checks)
         except RunnerRefusedError as exc:
             err.print(f"perpdex run grid: {exc}", markup=False)

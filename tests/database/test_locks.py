@@ -178,3 +178,28 @@ async def test_heartbeat_detects_a_lost_lock(db: Database) -> None:
             await lock.heartbeat()
     finally:
         await lock.release()
+
+
+async def test_release_frees_the_lock_even_when_its_record_cannot_be_deleted(
+        db: Database, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A cancelled run can leave the database busy; releasing must still free the lock (the
+    stale record is taken over by the next runner) and must not raise over the run's error."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    lock = db.runner_lock(["main"], purpose="cancelled run")
+    await lock.acquire()
+    real_execute = AsyncSession.execute
+
+    async def busy(self: AsyncSession, statement: object, *args: object, **kwargs: object) -> object:
+        if str(statement).startswith("DELETE FROM runner_locks"):
+            raise OperationalError(str(statement), {}, Exception("database is locked"))
+        return await real_execute(self, statement, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(AsyncSession, "execute", busy)
+    await lock.release()
+    monkeypatch.undo()
+    assert any("could not delete its record" in r.getMessage() for r in caplog.records)
+    async with db.runner_lock(["main"], purpose="next run"):
+        ((recorded, live),) = await lock_status(db)
+        assert recorded.purpose == "next run" and live

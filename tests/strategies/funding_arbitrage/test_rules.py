@@ -91,11 +91,20 @@ def test_net_pnl_identity_of_a_view() -> None:
     assert v.net_pnl == v.funding - v.fees + v.price_pnl == D("3.75")
 
 
-def test_example_config_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_example_config_loads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    config = load_funding_arb_config(EXAMPLE)   # runs as shipped: no environment needed
+    assert isinstance(config, FundingArbConfig) and len(config.venues) >= 2
+    assert config.notifications.telegram is None
+    # the commented Telegram block, switched on, reads its token from the environment
+    text = EXAMPLE.read_text().replace("notifications: {}", "notifications:")
+    for key in ("telegram:", "bot_token:", "chat_id:"):
+        text = text.replace(f"#  {key}", f"  {key}").replace(f"#    {key}", f"    {key}")
+    with_telegram = tmp_path / "telegram.yaml"
+    with_telegram.write_text(text)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "1:abc")
     monkeypatch.setenv("TELEGRAM_CHAT_ID", "7")
-    config = load_funding_arb_config(EXAMPLE)
-    assert isinstance(config, FundingArbConfig) and len(config.venues) >= 2
+    config = load_funding_arb_config(with_telegram)
     assert config.notifications.telegram is not None
     assert "1:abc" not in repr(config)
 
