@@ -54,3 +54,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "live" in item.keywords:
             item.add_marker(skip_live)
+
+
+@pytest.fixture(autouse=True)
+def _restore_perpdex_logging() -> Generator[None, None, None]:
+    """A CLI test runs the app's callback, which configures the ``perpdex`` logger tree for the
+    command's console (stopping propagation, a handler on a stream CliRunner then closes).
+    Put it back after every test so log capture in later tests sees our records."""
+    import logging
+
+    root = logging.getLogger("perpdex")
+    saved = (list(root.handlers), root.level, root.propagate)
+    yield
+    for handler in list(root.handlers):
+        if handler not in saved[0]:
+            root.removeHandler(handler)
+            handler.close()
+    for handler in saved[0]:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(saved[1])
+    root.propagate = saved[2]

@@ -35,12 +35,16 @@ _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 
 class PriceSpec(BaseModel):
-    """Index path of one underlying: geometric random walk (annualised drift and volatility)."""
+    """Index path of one underlying: geometric random walk (annualised drift and volatility),
+    optionally swinging around it on a sine (a range-bound market, e.g. for grid strategies)."""
 
     model_config = _FROZEN
     start: Decimal = Field(gt=0)
     drift: float = 0.0
     volatility: float = Field(default=0.6, ge=0)
+    swing_pct: float = Field(default=0.0, ge=0, lt=100,
+                             description="Amplitude of the sine swing, percent of the walk's level.")
+    swing_period: Duration = Field(default=600.0, gt=0, description="Market time of one full swing.")
 
 
 class FundingKeyframe(BaseModel):

@@ -2,8 +2,8 @@
 
 Real venue: the client config is the stored account's (``load_client_config(account, venue)``)
 and the database is ``--database-url``/``DATABASE_URL``/the embedded default. Under ``--sim``
-the command line starts the simulator (``perpdex/sim_venues.py``) and hands this module the
-simulated account's client config and market-time clock (strategies never import the
+``perpdex/grid_app.py`` starts the simulator and hands this module the simulated account's
+client config, the market-time clock and the check interval (strategies never import the
 simulator).
 """
 
@@ -80,17 +80,20 @@ async def run_session(session: GridSession, *, console: Console, live: bool,
     def halted() -> bool:
         return strategy.halted is not None
 
-    if not live:
-        def tick(_: BaseStrategy) -> None:
-            for message in list(strategy.messages):
-                console.print(message, markup=False, highlight=False)
-            strategy.messages.clear()
+    def print_messages(_: BaseStrategy | None = None) -> None:
+        for message in list(strategy.messages):
+            console.print(message, markup=False, highlight=False)
+        strategy.messages.clear()       # plain mode has no live view that needs them
 
-        runner.on_tick = tick
+    if not live:
+        runner.on_tick = print_messages
         summary = await runner.run(max_steps=max_checks, until=halted)
+        print_messages()                # what the shutdown did
     else:
         with Live(get_renderable=lambda: render(strategy.snapshot()), console=console,
                   refresh_per_second=2, transient=False):
             summary = await runner.run(max_steps=max_checks, until=halted)
+        if not console.is_terminal:   # Live ends its last frame with a newline on terminals only
+            console.line()
     console.print(summary_line(strategy.snapshot()), markup=False, highlight=False)
     return summary

@@ -32,7 +32,9 @@ class GridSimConfig(BaseModel):
     """Used with ``--sim`` only."""
 
     model_config = _STRICT
-    scenario: str = "default"
+    scenario: str = Field(default="range", min_length=1, description="A bundled scenario name or a "
+                          "YAML path; `range` swings every underlying on a sine, what a grid "
+                          "trades.")
     usd: Decimal = Field(default=Decimal(100_000), gt=0, description="Deposit of the simulated account.")
     speed: float | None = Field(default=60.0, gt=0, description="Market seconds per wall second "
                                 "(a grid needs the price to move; default 60).")

@@ -129,11 +129,13 @@ class GridReconciler:
         if leverage is None:
             return
         try:
-            await self.s.client.set_leverage(self.s.config.symbol, leverage)
+            info = await self.s.client.set_leverage(self.s.config.symbol, leverage)
         except InvalidOrderError as exc:
             raise StrategyError(f"leverage {leverage} refused: {exc}") from exc
         except NotSupportedError as exc:
             self.s.note(f"leverage not set: {exc}")
+            return
+        self.s.note(f"leverage {info.leverage:.2f}x set on {self.s.config.symbol}")
 
     async def _history(self, grid_id: str) -> None:
         """Realised PnL and round trips from the journal (every run of this grid)."""

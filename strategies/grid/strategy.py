@@ -25,7 +25,7 @@ the ladder down.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
@@ -94,6 +94,7 @@ class GridStrategy(BaseStrategy):
         self._errors_in_a_row = 0
         self._watching = False
         self._ladder_saved = False
+        self._saved_levels: int | None = None          # take-profit levels written down on stop
         self._recorded: tuple[Any, ...] | None = None
 
     # ---- messages -----------------------------------------------------------------------
@@ -198,6 +199,9 @@ class GridStrategy(BaseStrategy):
                                 f"{CLOSE_ATTEMPTS} attempts ({reason})")
         self.worker.collect()
         await self.watcher.flush()
+        if self.observation is not None:     # what the view and the summary show from now on
+            self.observation = replace(self.observation, position=ZERO, entry_price=None,
+                                       unrealized_pnl=ZERO)
         assert self.grid_id is not None
         await self.store.close(self.grid_id, reason=reason, realized=self.ledger.net,
                                totals=self.totals())
@@ -238,6 +242,9 @@ class GridStrategy(BaseStrategy):
                 if self._watching:
                     self._watching = False
                     await self.watcher.__aexit__(None, None, None)
+        if self._saved_levels is not None:
+            self.note(f"stopped: working orders cancelled, the position kept; {self._saved_levels} "
+                      "take-profit levels written down for the next start to re-place")
 
     async def _save_ladder(self) -> None:
         if self._ladder_saved or self.blocked is not None or self.halted is not None \
@@ -248,6 +255,7 @@ class GridStrategy(BaseStrategy):
             ladder = self.worker.ladder()
             await self.store.set_suspended(self.grid_id, ladder)
             await self.watcher.flush()
+            self._saved_levels = len(ladder)
         except (DatabaseError, SQLAlchemyError) as exc:
             # the orders are still cancelled; the next start covers the position at its entry
             self.log.error("could not save the take-profit ladder: %s", exc)

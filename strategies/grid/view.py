@@ -49,24 +49,45 @@ def orders_table(orders: list[dict[str, Any]]) -> Table:
 
 
 def position_table(snapshot: dict[str, Any]) -> Table:
-    table = Table(title="position and PnL", expand=True)
-    for column in ("bid / ask", "position", "entry", "unrealised", "realised", "fees", "net realised",
-                   "round trips", "post-only rejections"):
-        table.add_column(column, justify="right")
-    table.add_row(f"{_num(snapshot.get('bid'))} / {_num(snapshot.get('ask'))}",
-                  _num(snapshot.get("position")), _num(snapshot.get("entry_price")),
-                  _signed(snapshot.get("unrealized_pnl")), _signed(snapshot.get("realized_pnl")),
-                  _num(snapshot.get("fees"), 4), _signed(snapshot.get("net_pnl")),
-                  str(snapshot.get("round_trips", 0)), str(snapshot.get("post_only_rejections", 0)))
+    """Label/value pairs, two to a row: readable in an 80-column terminal."""
+    pairs: list[tuple[str, str | Text]] = [
+        ("bid / ask", f"{_num(snapshot.get('bid'))} / {_num(snapshot.get('ask'))}"),
+        ("position", _num(snapshot.get("position"))),
+        ("entry", _num(snapshot.get("entry_price"))),
+        ("unrealised", _signed(snapshot.get("unrealized_pnl"))),
+        ("realised", _signed(snapshot.get("realized_pnl"))),
+        ("fees", _num(snapshot.get("fees"), 4)),
+        ("net realised", _signed(snapshot.get("net_pnl"))),
+        ("total (net + unrealised)", _signed(_total(snapshot))),
+        ("round trips", str(snapshot.get("round_trips", 0))),
+        ("post-only rejections", str(snapshot.get("post_only_rejections", 0))),
+    ]
+    table = Table(title="position and PnL", expand=True, show_header=False)
+    for _ in range(2):
+        table.add_column(style="dim", no_wrap=True)
+        table.add_column(justify="right", overflow="fold")
+    for row in range(0, len(pairs), 2):
+        cells: list[str | Text] = []
+        for label, value in pairs[row:row + 2]:
+            cells += [label, value]
+        table.add_row(*cells)
     return table
 
 
+def _total(snapshot: dict[str, Any]) -> Decimal | None:
+    """Realised net of fees plus the open position's unrealised PnL: the grid's whole result
+    (realised alone is average-cost, as the venue books it, and moves with the inventory)."""
+    net, unrealised = snapshot.get("net_pnl"), snapshot.get("unrealized_pnl")
+    return None if net is None or unrealised is None else net + unrealised
+
+
 def summary_line(snapshot: dict[str, Any]) -> str:
-    """One plain line: what ``--plain`` prints and what a run ends with."""
+    """One plain line: what a run ends with."""
     return (f"grid {snapshot['direction']} {snapshot['symbol']} on {snapshot['venue']}: position "
             f"{_num(snapshot.get('position'))}, round trips {snapshot.get('round_trips', 0)}, "
             f"realised {_num(snapshot.get('realized_pnl'), 4)}, fees {_num(snapshot.get('fees'), 4)}, "
-            f"net {_num(snapshot.get('net_pnl'), 4)}")
+            f"net {_num(snapshot.get('net_pnl'), 4)}, unrealised "
+            f"{_num(snapshot.get('unrealized_pnl'), 4)}, total {_num(_total(snapshot), 4)}")
 
 
 def render(snapshot: dict[str, Any]) -> RenderableType:

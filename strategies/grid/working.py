@@ -219,6 +219,8 @@ class GridWorker:
             filled = self.filled(cid)
             if filled > order.covered:
                 self.carry.append(Lot(filled - order.covered, order.price))
+                self.s.note(f"open {self.config.open_side.value} @ {order.price}: filled {filled} "
+                            f"of {order.quantity}")
                 order.covered = filled
             if state is not None and state.status.is_terminal:
                 del self.opens[cid]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,24 +22,6 @@ execution: {maker_timeout_seconds: 2, reprice_after_seconds: 0.5, poll_interval_
 exit: {min_spread_8h: 0.0003, below_threshold_checks: 2}
 sim: {scenario: funding_divergence, speed: 3600, check_interval_seconds: 0.5}
 """
-
-
-@pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    """The command configures the ``perpdex`` logger tree for its own console; put it back so
-    later tests' log capture is not affected."""
-    root = logging.getLogger("perpdex")
-    saved = (list(root.handlers), root.level, root.propagate)
-    yield
-    for handler in list(root.handlers):
-        if handler not in saved[0]:
-            root.removeHandler(handler)
-            handler.close()
-    for handler in saved[0]:
-        if handler not in root.handlers:
-            root.addHandler(handler)
-    root.setLevel(saved[1])
-    root.propagate = saved[2]
 
 
 @pytest.mark.skipif(not {"lighter", "aster"} <= set(simulated_venue_names()),

@@ -325,7 +325,9 @@ class TxProcessor:
         if mode == 1:       # isolated margin: the engine has cross margin only (deviation)
             raise LighterError(Code.INVALID_TX_INFO, ": isolated margin is not supported")
         try:
-            self.engine.set_leverage(tx.account, m.id, 10_000 // imf)
+            # the engine keeps whole leverages: 3334 bps (what a client sends for 3x, 2.9994x on
+            # the venue) is 3x, not 2x as a floor would make it
+            self.engine.set_leverage(tx.account, m.id, max(1, (10_000 + imf // 2) // imf))
         except EngineError as exc:
             raise reject_error(exc.reason) from exc
 

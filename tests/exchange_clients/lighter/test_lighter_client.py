@@ -154,3 +154,15 @@ async def test_bad_input_is_rejected_before_the_network(client: LighterClient) -
         with pytest.raises(error):
             await client.place_limit_order(symbol, qty, px, Side.BUY)
     assert client.signing_stats[0] == sent_before  # nothing was even signed
+
+
+async def test_fractional_leverage_fraction_is_set_to_the_requested_leverage(
+        client: LighterClient, sim: RunningSimulator) -> None:
+    """3x is sent as 3334 bps of initial margin (2.9994x, never above what was asked); the
+    venue applies it as 3x, not 2x."""
+    info = await client.set_leverage("BTC", Decimal(3))
+    assert Decimal("2.99") <= info.leverage <= 3
+    engine = sim.engine("lighter")
+    market = engine.market("BTC")
+    account = engine.account(int(client.config.account_index))
+    assert account.leverage[market.id] == 3

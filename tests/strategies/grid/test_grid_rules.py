@@ -52,6 +52,8 @@ async def test_stop_price_closes_the_position_and_cancels_everything(env: GridEn
     assert summary.status is RunStatus.COMPLETED and summary.steps == 5
     assert strategy.halted is not None and "stop price" in strategy.halted
     assert env.position() == 0 and env.resting() == []
+    snapshot = strategy.snapshot()                             # the view shows it flat
+    assert snapshot["position"] == 0 and snapshot["unrealized_pnl"] == 0 and snapshot["orders"] == []
     row = await grid_db.positions.get(strategy.grid_id)
     assert row.status == PositionStatus.CLOSED.value and "stop price" in (row.exit_reason or "")
     # the close took liquidity (reduce-only), everything before it was maker
