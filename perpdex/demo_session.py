@@ -230,6 +230,11 @@ async def run_demo(options: DemoOptions, console: Console,
 
     venues = options.validate()
     started = time.monotonic()
+
+    def say(line: str) -> None:
+        if not options.quiet:
+            console.print(line)
+
     result = DemoResult(completed=False, summary=None, options=options, venues=venues)
     async with AsyncExitStack() as stack:
         data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="perpdex-demo-"))
@@ -237,12 +242,16 @@ async def run_demo(options: DemoOptions, console: Console,
         simulated = await stack.enter_async_context(
             simulated_venues(venues, options.scenario, speed=options.speed))
         clock = simulated.server.simulation.clock
+        say(f"[green]✓[/green] {len(venues)} simulated venues on loopback, scenario {options.scenario}")
         db = await stack.enter_async_context(Database(env=env))
         store = CredentialStore(db.sessions, env=env)
         await _store_accounts(simulated, store, result.ledger)
+        say(f"[green]✓[/green] an account funded with {DEPOSIT_USD:,} USD on each; credentials encrypted "
+            f"into {db.sqlite_path} (key file in the same temporary directory)")
         service = await FundingService.create(simulated.configs, database=db)
         stack.push_async_callback(service.close)
         cycle = await service.refresh()
+        say(f"[green]✓[/green] funding collected from {len(cycle.ok_venues)} of {len(venues)} venues")
         result.dashboard_url = await _serve_dashboard(stack, service, options.port)
         if on_dashboard is not None:
             on_dashboard(result.dashboard_url)

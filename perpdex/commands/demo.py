@@ -55,11 +55,17 @@ def demo(
     if not quiet:
         console.print(f"[bold]perpdex demo[/bold]: simulating {', '.join(options.validate())} with the "
                       f"{scenario} scenario at ×{speed:g}; no network, no exchange account.")
+    from database import DatabaseError
+    from exchange_clients.errors import ExchangeError
+
     try:
         result = asyncio.run(run_demo(options, console))
-    except DemoError as exc:
-        typer.echo(f"perpdex demo: {exc}", err=True)
+    except (DemoError, DatabaseError, ExchangeError) as exc:
+        typer.echo(f"perpdex demo: {type(exc).__name__}: {exc}", err=True)
         raise typer.Exit(EXIT_FAILED) from None
+    except KeyboardInterrupt:
+        typer.echo("perpdex demo: interrupted; the simulator and temporary data are gone", err=True)
+        raise typer.Exit(130) from None
     print_summary(console, result)
     if json_path is not None:
         json_path.write_bytes(summary_json(result))
