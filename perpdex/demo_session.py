@@ -223,9 +223,10 @@ async def _legs(db: Database, summary: LifecycleSummary) -> list[dict[str, Any]]
 
 
 async def run_demo(options: DemoOptions, console: Console,
-                   on_dashboard: Callable[[str], None] | None = None) -> DemoResult:
+                   report: Callable[[DemoResult], None] | None = None) -> DemoResult:
     """Run the demo; never raises for a lifecycle that did not complete (``result.failure``
-    says why). :class:`DemoError` for options or set-up that prevent running at all."""
+    says why). :class:`DemoError` for options or set-up that prevent running at all.
+    ``report`` gets the result as soon as it is final — before ``--keep-running`` waits."""
     from perpdex.demo_view import live_view, print_opportunities
 
     venues = options.validate()
@@ -253,8 +254,6 @@ async def run_demo(options: DemoOptions, console: Console,
         cycle = await service.refresh()
         say(f"[green]✓[/green] funding collected from {len(cycle.ok_venues)} of {len(venues)} venues")
         result.dashboard_url = await _serve_dashboard(stack, service, options.port)
-        if on_dashboard is not None:
-            on_dashboard(result.dashboard_url)
         if not options.quiet:
             await print_opportunities(console, service, cycle, result.dashboard_url)
         config, interval = _demo_config(venues, options)
@@ -285,6 +284,8 @@ async def run_demo(options: DemoOptions, console: Console,
                 result.failure = ("the position was closed but the accounts are not flat, or its PnL "
                                   "disagrees with the simulator's ledger (see pnl_identity)")
         result.wall_seconds = time.monotonic() - started
+        if report is not None:
+            report(result)
         if options.keep_running:
             await _wait_for_interrupt(console, result.dashboard_url, simulated)
     return result

@@ -37,7 +37,7 @@ def demo(
     """Run the end-to-end offline demo (simulated venues, no account needed)."""
     from rich.console import Console
 
-    from perpdex.demo_session import DemoError, DemoOptions, run_demo
+    from perpdex.demo_session import DemoError, DemoOptions, DemoResult, run_demo
     from perpdex.demo_view import print_summary, summary_json
 
     console = Console()
@@ -58,17 +58,19 @@ def demo(
     from database import DatabaseError
     from exchange_clients.errors import ExchangeError
 
+    def report(result: DemoResult) -> None:
+        print_summary(console, result)
+        if json_path is not None:
+            json_path.write_bytes(summary_json(result))
+            if not quiet:
+                console.print(f"summary written to {json_path}")
+
     try:
-        result = asyncio.run(run_demo(options, console))
+        result = asyncio.run(run_demo(options, console, report))
     except (DemoError, DatabaseError, ExchangeError) as exc:
         typer.echo(f"perpdex demo: {type(exc).__name__}: {exc}", err=True)
         raise typer.Exit(EXIT_FAILED) from None
     except KeyboardInterrupt:
         typer.echo("perpdex demo: interrupted; the simulator and temporary data are gone", err=True)
         raise typer.Exit(130) from None
-    print_summary(console, result)
-    if json_path is not None:
-        json_path.write_bytes(summary_json(result))
-        if not quiet:
-            console.print(f"summary written to {json_path}")
     raise typer.Exit(EXIT_OK if result.completed else EXIT_FAILED)

@@ -75,3 +75,43 @@ def test_bad_options_are_refused_before_anything_starts(args: list[str], message
     run = _demo(*args, "--quiet", timeout=60)
     assert run.returncode == 2
     assert message in run.stderr
+
+
+@pytest.mark.skipif(not {"lighter", "aster"} <= set(simulated_venue_names()),
+                    reason="the funding_divergence scenario diverges on Lighter and Aster")
+def test_keep_running_leaves_the_dashboard_up_until_interrupted() -> None:
+    import os
+    import re
+    import signal
+    import time
+    import urllib.request
+
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "perpdex.cli", "demo", "--venues", "lighter,aster",
+                             "--speed", "3600", "--quiet", "--keep-running"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        seen: list[str] = []
+        deadline = time.monotonic() + 180
+        url = None
+        while url is None and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            seen.append(line)
+            found = re.search(r"still running.*dashboard (http://127\.0\.0\.1:\d+/)", line)
+            url = found.group(1) if found else None
+        assert url is not None, "".join(seen)
+        assert "completed" in "".join(seen)          # the summary came first
+        with urllib.request.urlopen(url + "api/v1/opportunities/best", timeout=10) as resp:
+            best = json.loads(resp.read())
+        assert resp.status == 200 and best                   # the service still answers
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
