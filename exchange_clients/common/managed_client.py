@@ -18,6 +18,7 @@ loop) exposes ``order_manager``/``position_manager`` as properties that raise
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
@@ -28,6 +29,7 @@ from exchange_clients.errors import ExchangeError
 from exchange_clients.models import (
     BBO,
     AccountPnL,
+    ConnectionEvent,
     Fill,
     FundingPayment,
     LeverageInfo,
@@ -81,6 +83,26 @@ class ManagedClient(BaseExchangeClient):
     order_manager: OrderManagerProtocol
     position_manager: PositionManagerProtocol
     accounts: AccountManagerProtocol
+
+    _reconcile_task: asyncio.Task[None] | None = None
+
+    def schedule_reconcile(self, tracker: OrderTracker,
+                           detail: str = "reconnected; reconciling orders") -> None:
+        """A private feed came back after a drop: announce the resync and reconcile over REST
+        in the background (one reconciliation at a time; a later reconnect during one is
+        covered by it)."""
+        venue = self.get_exchange_name()
+        self.events.publish(ConnectionEvent(venue=venue, state="resynced", detail=detail))
+        if self._reconcile_task is None or self._reconcile_task.done():
+            self._reconcile_task = asyncio.create_task(self.reconcile_after_reconnect(tracker),
+                                                       name=f"{venue}-reconcile")
+
+    async def cancel_reconcile(self) -> None:
+        """Stop a reconciliation in flight (on disconnect) and wait for it to end."""
+        task, self._reconcile_task = self._reconcile_task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
     async def reconcile_after_reconnect(self, tracker: OrderTracker) -> None:
         """After a reconnect, REST replaces what the private feed may have missed: every order

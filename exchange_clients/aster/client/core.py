@@ -6,7 +6,6 @@ books, user data stream) and delegates every method to a manager with one respon
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 
 from exchange_clients.aster.client.managers.account_manager import AccountManager
@@ -32,7 +31,6 @@ from exchange_clients.errors import (
     InvalidOrderError,
 )
 from exchange_clients.models import (
-    ConnectionEvent,
     MarketInfo,
 )
 from helpers.unified_logger import get_logger
@@ -65,7 +63,6 @@ class AsterClient(ManagedClient):
         self.accounts = AccountManager(self._transport, self._catalog)
         self.position_manager = PositionManager(self._transport, self._catalog, self._leverages)
         self._connected = False
-        self._reconcile_task: asyncio.Task[None] | None = None
 
     def get_exchange_name(self) -> str:
         return VENUE
@@ -90,10 +87,7 @@ class AsterClient(ManagedClient):
 
     async def disconnect(self) -> None:
         self._connected = False
-        task, self._reconcile_task = self._reconcile_task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await self.cancel_reconcile()
         await self._ws.disconnect()  # also the user stream and its keepalive task
         await self.events.close()
         await self._transport.close()
@@ -117,15 +111,8 @@ class AsterClient(ManagedClient):
 
     def _schedule_reconcile(self) -> None:
         """The user stream reconnected: events may have been missed while it was down."""
-        if not self._connected:
-            return
-        self.events.publish(ConnectionEvent(venue=VENUE, state="resynced",
-                                            detail="user stream reconnected; reconciling"))
-        if self._reconcile_task is None or self._reconcile_task.done():
-            self._reconcile_task = asyncio.create_task(self._reconcile(), name="aster-reconcile")
-
-    async def _reconcile(self) -> None:
-        await self.reconcile_after_reconnect(self._tracker)
+        if self._connected:
+            self.schedule_reconcile(self._tracker, "user stream reconnected; reconciling")
 
     @property
     def websocket(self) -> AsterWebSocketManager:

@@ -6,8 +6,6 @@ delegates every method to a manager with one responsibility.
 
 from __future__ import annotations
 
-import asyncio
-
 from exchange_clients.backpack.client.managers.account_manager import AccountManager
 from exchange_clients.backpack.client.managers.market_data import MarketDataManager
 from exchange_clients.backpack.client.managers.order_manager import OrderManager
@@ -28,7 +26,6 @@ from exchange_clients.common.markets import MarketCatalog, MarketEntry
 from exchange_clients.common.order_tracker import OrderTracker
 from exchange_clients.errors import ConfigurationError, InvalidOrderError
 from exchange_clients.models import (
-    ConnectionEvent,
     MarketInfo,
 )
 from helpers.unified_logger import get_logger
@@ -57,7 +54,6 @@ class BackpackClient(ManagedClient):
         self._ids = TimeOrderedIntIds(bits=32, tick_seconds=1, per_tick=32, epoch=CLIENT_ID_EPOCH)
         self._connected = False
         self._was_connected = False
-        self._reconcile_task: asyncio.Task[None] | None = None
         self.accounts = AccountManager(self._transport, self._catalog)
         self.private_streams = PrivateStreams(self._transport, self._after_private_subscribe)
         handler = PrivateFrameHandler(self._catalog, self._tracker, self.events)
@@ -93,10 +89,7 @@ class BackpackClient(ManagedClient):
 
     async def disconnect(self) -> None:
         self._connected = False
-        task, self._reconcile_task = self._reconcile_task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await self.cancel_reconcile()
         await self._ws.disconnect()
         await self.events.close()
         await self._transport.close()
@@ -112,15 +105,8 @@ class BackpackClient(ManagedClient):
 
     def _after_private_subscribe(self) -> None:
         """After a *re*connect: reconcile open orders over REST (the feed may have missed events)."""
-        if not self._was_connected or not self._connected:
-            return
-        self.events.publish(ConnectionEvent(venue=VENUE, state="resynced",
-                                            detail="reconnected; reconciling orders"))
-        if self._reconcile_task is None or self._reconcile_task.done():
-            self._reconcile_task = asyncio.create_task(self._reconcile(), name="backpack-reconcile")
-
-    async def _reconcile(self) -> None:
-        await self.reconcile_after_reconnect(self._tracker)
+        if self._was_connected and self._connected:
+            self.schedule_reconcile(self._tracker)
 
     @property
     def websocket(self) -> BackpackWebSocketManager:

@@ -11,8 +11,6 @@ queries name it.
 
 from __future__ import annotations
 
-import asyncio
-
 from exchange_clients.common.ids import HexIds
 from exchange_clients.common.managed_client import ManagedClient
 from exchange_clients.common.markets import MarketCatalog, MarketEntry
@@ -39,7 +37,6 @@ from exchange_clients.hyperliquid.funding_adapter.funding_client import meta_and
 from exchange_clients.hyperliquid.websocket.connection import PrivateChannels
 from exchange_clients.hyperliquid.websocket.manager import HyperliquidWebSocketManager
 from exchange_clients.models import (
-    ConnectionEvent,
     MarketInfo,
 )
 from helpers.unified_logger import get_logger
@@ -66,7 +63,6 @@ class HyperliquidClient(ManagedClient):
         self._tracker = OrderTracker()
         self._ids = HexIds()
         self._connected = False
-        self._reconcile_task: asyncio.Task[None] | None = None
         self._private = PrivateFrameHandler(self.user, self._catalog, self._tracker, self.events)
         self._ws = HyperliquidWebSocketManager(
             config, resolve_market=self._resolve, private_handler=self._private,
@@ -118,10 +114,7 @@ class HyperliquidClient(ManagedClient):
 
     async def disconnect(self) -> None:
         self._connected = False
-        task, self._reconcile_task = self._reconcile_task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await self.cancel_reconcile()
         await self._ws.disconnect()
         await self.events.close()
         await self._transport.close()
@@ -135,15 +128,8 @@ class HyperliquidClient(ManagedClient):
 
     async def _after_private_subscribe(self) -> None:
         """After a *re*connect: the account channels are back; reconcile what we missed."""
-        if not self._connected:
-            return
-        self.events.publish(ConnectionEvent(venue=VENUE, state="resynced",
-                                            detail="reconnected; reconciling orders"))
-        if self._reconcile_task is None or self._reconcile_task.done():
-            self._reconcile_task = asyncio.create_task(self._reconcile(), name="hl-reconcile")
-
-    async def _reconcile(self) -> None:
-        await self.reconcile_after_reconnect(self._tracker)
+        if self._connected:
+            self.schedule_reconcile(self._tracker)
 
     @property
     def websocket(self) -> HyperliquidWebSocketManager:

@@ -32,7 +32,6 @@ from exchange_clients.lighter.client.utils.transport import LighterTransport
 from exchange_clients.lighter.websocket.connection import PrivateChannels
 from exchange_clients.lighter.websocket.manager import LighterWebSocketManager
 from exchange_clients.models import (
-    ConnectionEvent,
     MarketInfo,
 )
 from helpers.unified_logger import get_logger
@@ -72,7 +71,6 @@ class LighterClient(ManagedClient):
         self.order_manager = OrderManager(self._sender, self._transport, self._catalog,
                                           self._tracker, self._auth)
         self.position_manager = PositionManager(self.accounts, self._catalog, self._sender)
-        self._reconcile_task: asyncio.Task[None] | None = None
 
     def get_exchange_name(self) -> str:
         return VENUE
@@ -116,10 +114,7 @@ class LighterClient(ManagedClient):
 
     async def disconnect(self) -> None:
         self._connected = False
-        task, self._reconcile_task = self._reconcile_task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await self.cancel_reconcile()
         await self._ws.disconnect()
         await self.events.close()
         await self._transport.close()  # also the signer's ApiClient: it is the same one
@@ -144,14 +139,8 @@ class LighterClient(ManagedClient):
         """Token for the private subscriptions; after a reconnect also reconcile over REST."""
         token = await self._auth.get()
         if self._connected:
-            self.events.publish(ConnectionEvent(venue=VENUE, state="resynced",
-                                                detail="reconnected; reconciling orders"))
-            if self._reconcile_task is None or self._reconcile_task.done():
-                self._reconcile_task = asyncio.create_task(self._reconcile())
+            self.schedule_reconcile(self._tracker)
         return token
-
-    async def _reconcile(self) -> None:
-        await self.reconcile_after_reconnect(self._tracker)
 
     @property
     def websocket(self) -> LighterWebSocketManager:

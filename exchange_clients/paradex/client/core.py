@@ -19,7 +19,6 @@ from exchange_clients.common.markets import MarketCatalog, MarketEntry
 from exchange_clients.common.order_tracker import OrderTracker
 from exchange_clients.errors import ConfigurationError
 from exchange_clients.models import (
-    ConnectionEvent,
     MarketInfo,
 )
 from exchange_clients.paradex.client.managers.account_manager import AccountManager
@@ -73,7 +72,6 @@ class ParadexClient(ManagedClient):
         self.position_manager = PositionManager(self._transport, self._catalog)
         self.order_manager = OrderManager(self._transport, self._catalog, self._tracker,
                                    self._settlements, feed_live=self._private_feed_live)
-        self._reconcile_task: asyncio.Task[None] | None = None
 
     def get_exchange_name(self) -> str:
         return VENUE
@@ -107,10 +105,7 @@ class ParadexClient(ManagedClient):
 
     async def disconnect(self) -> None:
         self._connected = False
-        task, self._reconcile_task = self._reconcile_task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await self.cancel_reconcile()
         await self._ws.disconnect()
         await self.events.close()
         await self._transport.close()
@@ -130,14 +125,8 @@ class ParadexClient(ManagedClient):
         """Token for the private channels; after a reconnect also reconcile over REST."""
         token = await self._transport.jwt.get()
         if self._connected:
-            self.events.publish(ConnectionEvent(venue=VENUE, state="resynced",
-                                                detail="reconnected; reconciling orders"))
-            if self._reconcile_task is None or self._reconcile_task.done():
-                self._reconcile_task = asyncio.create_task(self._reconcile())
+            self.schedule_reconcile(self._tracker)
         return token
-
-    async def _reconcile(self) -> None:
-        await self.reconcile_after_reconnect(self._tracker)
 
     def _private_feed_live(self) -> bool:
         return self._private.authenticated.is_set() and self._ws.connection.connected
