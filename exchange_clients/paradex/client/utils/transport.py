@@ -39,12 +39,29 @@ from exchange_clients.paradex.client.utils.errors import (
     error_from_response,
 )
 from helpers.decimal import decimal_str
-from helpers.unified_logger import get_logger
+from helpers.unified_logger import get_logger, register_secret
 from helpers.venue_config import ParadexConfig, RateLimitTier, VenueConfig
 
-__all__ = ["ParadexSigner", "ParadexTransport", "limiters_for", "load_paradex_py", "SigningAccelerator"]
+__all__ = ["ParadexSigner", "ParadexTransport", "derive_l2_private_key", "limiters_for", "load_paradex_py",
+           "SigningAccelerator"]
 
 VENUE = "paradex"
+
+
+def derive_l2_private_key(l1_private_key: str, l1_chain_id: int) -> str:
+    """The Stark key of an L1 key, as paradex-py derives it (sign its STARK-key typed message
+    with the L1 key, grind r), but signing with the key as 32 bytes: paradex-py hands
+    eth-account the key as an int, which becomes 31 bytes — and is refused — for the one key in
+    256 whose top byte is zero."""
+    from eth_account import Account
+    from eth_account.messages import encode_typed_data
+    from paradex_py.account.utils import _get_private_key_from_eth_signature
+    from paradex_py.message.stark_key import build_stark_key_message
+
+    key = bytes.fromhex(l1_private_key.removeprefix("0x").rjust(64, "0"))
+    message = build_stark_key_message(l1_chain_id)
+    signed = Account.sign_message(encode_typed_data(full_message=message), key)
+    return hex(_get_private_key_from_eth_signature("0x" + bytes(signed.signature).hex()))
 
 
 def load_paradex_py() -> dict[str, Any]:
@@ -78,12 +95,13 @@ class ParadexSigner:
             raise ExchangeError(VENUE, f"/system/config is not what paradex-py expects: {exc}",
                                 code="BAD_SYSTEM_CONFIG") from None
         l2 = config.l2_private_key.get_secret_value() if config.l2_private_key else None
-        l1 = config.l1_private_key.get_secret_value() if config.l1_private_key else None
         try:
+            if l2 is None and config.l1_private_key is not None:
+                l2 = derive_l2_private_key(config.l1_private_key.get_secret_value(),
+                                           int(parsed.l1_chain_id))
+                register_secret(l2)
             self.account = sdk["ParadexAccount"](
-                config=parsed, l1_address=config.l1_address,
-                # the Stark key directly when we have it (no derivation); else from the L1 key
-                l1_private_key=None if l2 else l1, l2_private_key=l2)
+                config=parsed, l1_address=config.l1_address, l1_private_key=None, l2_private_key=l2)
         except ValueError as exc:
             raise ConfigurationError(VENUE, f"could not build the Paradex account: {exc}",
                                      code="BAD_KEY") from None
