@@ -17,7 +17,9 @@ Heavy imports stay inside the commands; the wiring is in ``perpdex/*_app.py``.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -32,62 +34,37 @@ def callback() -> None:
     """Run a strategy (funding-arb, grid) against real venues or the simulator."""
 
 
+_DB_URL = typer.Option(None, "--database-url", help="Database URL (default: DATABASE_URL or the "
+                                                    "embedded SQLite; with --sim a temporary one).")
+_LIVE = typer.Option(True, "--live/--plain", help="Live Rich view, or plain log lines.")
+_MAX_CHECKS = typer.Option(None, "--max-checks", min=1, help="Stop after this many checks.")
+
+
 @app.command("funding-arb")
 def funding_arb(
     config: Path = typer.Option(..., "--config", exists=True, dir_okay=False, readable=True,
                                 help="YAML config (see configs/funding_arb.example.yaml)."),
     sim: bool = typer.Option(False, "--sim", help="Start the simulator in-process for the configured "
                                                   "venues, fund an account on each and trade there."),
-    database_url: str | None = typer.Option(None, "--database-url", help="Database URL (default: "
-                                            "DATABASE_URL or the embedded SQLite; with --sim a "
-                                            "temporary one)."),
-    live: bool = typer.Option(True, "--live/--plain", help="Live Rich view, or plain log lines."),
-    max_checks: int | None = typer.Option(None, "--max-checks", min=1,
-                                          help="Stop after this many checks."),
+    database_url: str | None = _DB_URL,
+    live: bool = _LIVE,
+    max_checks: int | None = _MAX_CHECKS,
     until_closed: bool = typer.Option(False, "--until-closed",
                                       help="Stop once a position has been opened and closed (one "
                                            "lifecycle)."),
 ) -> None:
     """Funding-rate arbitrage: long where funding is received, short where it is paid."""
-    raise typer.Exit(asyncio.run(_funding_arb(config, sim, database_url, live, max_checks, until_closed)))
+    from perpdex import funding_arb_app
 
+    def closed_positions(session: Any, console: Any) -> None:
+        from perpdex.funding_arb_view import closed_table
 
-async def _funding_arb(path: Path, sim: bool, database_url: str | None, live: bool,
-                       max_checks: int | None, until_closed: bool) -> int:
-    from contextlib import AsyncExitStack
-
-    from rich.console import Console
-
-    from database import DatabaseError
-    from exchange_clients.errors import ExchangeError
-    from helpers.config import ConfigError
-    from perpdex.funding_arb_app import load, open_session, run_session
-    from perpdex.funding_arb_view import closed_table
-    from perpdex.sim_venues import SimulationUnavailableError
-    from strategies.runner import RunnerRefusedError
-
-    console, err = Console(), Console(stderr=True)
-    try:
-        config = load(path)
-    except ConfigError as exc:
-        err.print(f"perpdex run funding-arb: {exc}", markup=False)
-        return EXIT_CONFIG
-    async with AsyncExitStack() as stack:
-        try:
-            session = await open_session(stack, config, sim=sim, database_url=database_url)
-            summary = await run_session(session, console=console, live=live, max_checks=max_checks,
-                                        until_closed=until_closed)
-        except RunnerRefusedError as exc:
-            err.print(f"perpdex run funding-arb: {exc}", markup=False)
-            return EXIT_REFUSED
-        except (ExchangeError, DatabaseError, SimulationUnavailableError, FileNotFoundError) as exc:
-            err.print(f"perpdex run funding-arb: {type(exc).__name__}: {exc}", markup=False)
-            return EXIT_FAILED
         if session.strategy.closed:
             console.print(closed_table(session.strategy.closed))
-        console.print(f"run {summary.run_id}: {summary.status.value} after {summary.steps} checks "
-                      f"({summary.reason})", markup=False)
-        return EXIT_OK if summary.status.value in ("completed", "stopped") else EXIT_FAILED
+
+    raise typer.Exit(asyncio.run(_run("funding-arb", funding_arb_app, config, sim, database_url,
+                                      {"live": live, "max_checks": max_checks,
+                                       "until_closed": until_closed}, closed_positions)))
 
 
 @app.command("grid")
@@ -96,19 +73,21 @@ def grid(
                                 help="YAML config (see configs/grid.example.yaml)."),
     sim: bool = typer.Option(False, "--sim", help="Start the simulator in-process for the configured "
                                                   "venue, fund an account there and trade it."),
-    database_url: str | None = typer.Option(None, "--database-url", help="Database URL (default: "
-                                            "DATABASE_URL or the embedded SQLite; with --sim a "
-                                            "temporary one)."),
-    live: bool = typer.Option(True, "--live/--plain", help="Live Rich view, or plain log lines."),
-    max_checks: int | None = typer.Option(None, "--max-checks", min=1,
-                                          help="Stop after this many checks."),
+    database_url: str | None = _DB_URL,
+    live: bool = _LIVE,
+    max_checks: int | None = _MAX_CHECKS,
 ) -> None:
     """Single-venue grid: post-only opens near the touch, a reduce-only take-profit per fill."""
-    raise typer.Exit(asyncio.run(_grid(config, sim, database_url, live, max_checks)))
+    from perpdex import grid_app
+
+    raise typer.Exit(asyncio.run(_run("grid", grid_app, config, sim, database_url,
+                                      {"live": live, "max_checks": max_checks})))
 
 
-async def _grid(path: Path, sim: bool, database_url: str | None, live: bool,
-                max_checks: int | None) -> int:
+async def _run(command: str, wiring: Any, path: Path, sim: bool, database_url: str | None,
+               run_options: dict[str, Any], after: Callable[[Any, Any], None] | None = None) -> int:
+    """Load the config, open the session (``wiring``: ``perpdex.funding_arb_app`` or
+    ``perpdex.grid_app``), run it, and map the outcome to an exit status."""
     from contextlib import AsyncExitStack
 
     from rich.console import Console
@@ -116,26 +95,27 @@ async def _grid(path: Path, sim: bool, database_url: str | None, live: bool,
     from database import DatabaseError
     from exchange_clients.errors import ExchangeError
     from helpers.config import ConfigError
-    from perpdex.grid_app import load, open_session, run_session
     from perpdex.sim_venues import SimulationUnavailableError
     from strategies.runner import RunnerRefusedError
 
     console, err = Console(), Console(stderr=True)
     try:
-        config = load(path)
+        config = wiring.load(path)
     except ConfigError as exc:
-        err.print(f"perpdex run grid: {exc}", markup=False)
+        err.print(f"perpdex run {command}: {exc}", markup=False)
         return EXIT_CONFIG
     async with AsyncExitStack() as stack:
         try:
-            session = await open_session(stack, config, sim=sim, database_url=database_url)
-            summary = await run_session(session, console=console, live=live, max_checks=max_checks)
+            session = await wiring.open_session(stack, config, sim=sim, database_url=database_url)
+            summary = await wiring.run_session(session, console=console, **run_options)
         except RunnerRefusedError as exc:
-            err.print(f"perpdex run grid: {exc}", markup=False)
+            err.print(f"perpdex run {command}: {exc}", markup=False)
             return EXIT_REFUSED
         except (ExchangeError, DatabaseError, SimulationUnavailableError, FileNotFoundError) as exc:
-            err.print(f"perpdex run grid: {type(exc).__name__}: {exc}", markup=False)
+            err.print(f"perpdex run {command}: {type(exc).__name__}: {exc}", markup=False)
             return EXIT_FAILED
+        if after is not None:
+            after(session, console)
         console.print(f"run {summary.run_id}: {summary.status.value} after {summary.steps} checks "
                       f"({summary.reason})", markup=False)
         return EXIT_OK if summary.status.value in ("completed", "stopped") else EXIT_FAILED
